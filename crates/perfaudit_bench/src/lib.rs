@@ -1,0 +1,1 @@
+//! `perfaudit bench` and `perfaudit imports`: command timings, cold start, import profiles. Never prints.

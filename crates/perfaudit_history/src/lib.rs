@@ -1,0 +1,1 @@
+//! The run history: SQLite at `.perfaudit/history.db`, schema version + ordered migrations.

@@ -1,0 +1,1 @@
+//! `perfaudit load`: the HTTP load engine. Never prints; the binary draws progress.

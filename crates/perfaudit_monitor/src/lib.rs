@@ -1,0 +1,1 @@
+//! `perfaudit monitor`: process-tree and host sampling, alerts, leak verdicts. Never prints.

@@ -1,0 +1,4 @@
+//! CSV exports, one file per kind of document.
+
+pub mod bench;
+pub mod monitor;

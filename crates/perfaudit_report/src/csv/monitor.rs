@@ -1,0 +1,1 @@
+//! CSV rendering of the monitor document.

@@ -1,0 +1,1 @@
+//! JUnit XML of an audit run: one test case per KPI.

@@ -1,0 +1,14 @@
+//! Renderers: one module per output format, one file per kind of document inside it, each
+//! writing to `impl Write`. Everything that came from scanned code or a server is data and is
+//! escaped for the target format (`escape`).
+
+pub mod csv;
+pub mod escape;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod openmetrics;
+pub mod sarif;
+pub mod style;
+pub mod text;

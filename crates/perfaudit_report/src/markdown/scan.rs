@@ -1,0 +1,1 @@
+//! markdown rendering of the scan document.

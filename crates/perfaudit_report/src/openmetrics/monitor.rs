@@ -1,0 +1,1 @@
+//! OpenMetrics rendering of the monitor document.

@@ -1,0 +1,8 @@
+//! text renderers, one file per kind of document.
+
+pub mod bench;
+pub mod imports;
+pub mod load;
+pub mod monitor;
+pub mod run;
+pub mod scan;

@@ -1,0 +1,3 @@
+//! Python source handling. `parser` is the one file that talks to `ruff_python_parser`.
+
+pub mod parser;

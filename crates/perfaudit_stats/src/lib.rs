@@ -1,0 +1,14 @@
+//! Pure math for perfaudit. No I/O, no clocks: every function takes numbers and returns numbers,
+//! so each is unit-tested against values from the literature.
+//!
+//! - `summary`: mean, standard deviation, median, quantiles, min/max.
+//! - `outliers`: modified Z-score (Iglewicz and Hoaglin).
+//! - `mann_whitney`: Mann-Whitney U test with tie correction (normal approximation).
+//! - `trend`: Theil-Sen slope and Mann-Kendall trend test (leak detection).
+//! - `regression`: relative change + significance -> regression verdict.
+
+pub mod mann_whitney;
+pub mod outliers;
+pub mod regression;
+pub mod summary;
+pub mod trend;
