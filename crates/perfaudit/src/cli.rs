@@ -12,7 +12,12 @@ use crate::commands;
 /// bench, imports), watches the server under load (monitor), remembers every run and says
 /// when one got worse (audit, report, compare).
 #[derive(Debug, Parser)]
-#[command(name = "perfaudit", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "perfaudit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -59,7 +59,10 @@ impl OutputPolicy {
 
     /// Write the rendered document to stdout or, with `--output`, atomically to the file
     /// (temporary file in the same directory, then rename).
-    pub fn emit(&self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    pub fn emit(
+        &self,
+        render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> anyhow::Result<()> {
         match &self.output {
             None => {
                 let stdout = io::stdout();

@@ -30,7 +30,11 @@ pub struct SyntaxError {
 
 impl std::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "syntax error at {}:{}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "syntax error at {}:{}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
