@@ -382,7 +382,7 @@ pub fn scan(
                 }
             };
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 64 == 0 || n == total {
+            if n.is_multiple_of(64) || n == total {
                 progress(Progress::Checked { done: n, total });
             }
             let measure = FileMeasure {
