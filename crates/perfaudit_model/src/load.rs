@@ -101,8 +101,16 @@ pub struct TimelineEntry {
     pub p50_us: u64,
     pub p99_us: u64,
     pub max_us: u64,
-    /// Latencies of the responses completed in this second (exact merges across machines).
-    pub histogram: Histogram,
+    /// Latencies of the responses completed in this second, HDR base64 V2 deflate (kept
+    /// encoded so a long run's timeline stays small; lets `load merge` stay exact per second).
+    pub histogram: String,
+}
+
+impl TimelineEntry {
+    /// The decoded latency histogram of this second.
+    pub fn histogram(&self) -> Result<Histogram, crate::histogram::HistogramError> {
+        Histogram::from_base64(&self.histogram)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
