@@ -169,11 +169,13 @@ trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {
 }
 impl Io for tokio::net::TcpStream {
     fn reset(&mut self) {
+        #[allow(deprecated)]
         let _ = self.set_linger(Some(Duration::ZERO));
     }
 }
 impl Io for tokio_rustls::server::TlsStream<tokio::net::TcpStream> {
     fn reset(&mut self) {
+        #[allow(deprecated)]
         let _ = self.get_ref().0.set_linger(Some(Duration::ZERO));
     }
 }
