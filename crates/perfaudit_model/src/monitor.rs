@@ -69,7 +69,7 @@ impl EndReason {
 }
 
 /// The fate of a spawned command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildExit {
     /// Exit code when it exited normally.
     pub code: Option<i32>,
