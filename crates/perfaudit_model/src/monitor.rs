@@ -197,6 +197,8 @@ pub struct AlertEvent {
     /// The rule as given, normalised (e.g. `cpu>80% for 5s`).
     pub rule: String,
     pub metric: String,
+    /// The unit of `peak`: `%`, `bytes`, `bytes/s`, `count` or `load`.
+    pub unit: String,
     /// When the condition started to hold (first breaching sample).
     pub start_unix_ms: u64,
     pub start_s: f64,
