@@ -1,0 +1,6 @@
+//! The audit: configuration, the pipeline that drives the engines, KPI and regression
+//! judgement, environment fingerprint. `commands/{audit,report,compare}.rs` call into here.
+
+pub mod config;
+pub mod metrics;
+pub mod units;
