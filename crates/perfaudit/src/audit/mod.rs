@@ -2,5 +2,7 @@
 //! judgement, environment fingerprint. `commands/{audit,report,compare}.rs` call into here.
 
 pub mod config;
+pub mod env;
+pub mod judge;
 pub mod metrics;
 pub mod units;
