@@ -45,7 +45,7 @@ const MB: f64 = 30.0;
 
 /// 1, 2, 5 x 10^k ticks covering [lo, hi].
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;

@@ -254,7 +254,7 @@ pub fn timeline(out: &mut String, load: &[LoadSection], monitor: Option<&Monitor
             hi = hi.max(s.t_s);
         }
     }
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return;
     }
     let domain = Some((lo, hi));
