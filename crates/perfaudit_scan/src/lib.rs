@@ -5,3 +5,4 @@
 
 pub mod python;
 pub mod rules;
+pub mod semantic;
