@@ -17,6 +17,14 @@ use perfaudit_model::scan::Finding;
 use perfaudit_model::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubscriptKind {
+    Literal,
+    Annotated,
+    Generic,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoopKind {
     For,
     While,
@@ -463,6 +471,7 @@ impl<'a> Checker<'a> {
                         },
                     };
                     let redundant = alias.asname.as_ref().is_some_and(|a| a.as_str() == full);
+                    let range = alias.asname.as_ref().map_or(alias.name.range, |a| a.range);
                     let id = self.sem.bind(
                         bound,
                         BindingKind::Import {
@@ -470,8 +479,9 @@ impl<'a> Checker<'a> {
                             redundant_alias: redundant,
                             future: false,
                             submodule,
+                            stmt_start: imp.range.start(),
                         },
-                        alias.range,
+                        range,
                         None,
                         None,
                     );
@@ -497,6 +507,7 @@ impl<'a> Checker<'a> {
                     }
                     qualified.push_str(name);
                     let redundant = alias.asname.as_ref().is_some_and(|a| a.as_str() == name);
+                    let range = alias.asname.as_ref().map_or(alias.name.range, |a| a.range);
                     let id = self.sem.bind(
                         bound,
                         BindingKind::Import {
@@ -504,8 +515,9 @@ impl<'a> Checker<'a> {
                             redundant_alias: redundant,
                             future,
                             submodule: false,
+                            stmt_start: imp.range.start(),
                         },
-                        alias.range,
+                        range,
                         None,
                         None,
                     );
@@ -556,15 +568,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn is_literal_subscript(&self, value: &Expr) -> bool {
-        let last = match value {
-            Expr::Name(n) => n.id.as_str(),
-            Expr::Attribute(a) => a.attr.as_str(),
-            _ => return false,
-        };
-        last == "Literal"
-    }
-
     // ----- end of module -----
 
     pub fn finish(mut self) -> Vec<Finding> {
@@ -582,10 +585,58 @@ impl<'a> Checker<'a> {
         findings
     }
 
+    /// PEP 695 type parameters: bounds and defaults are lazily evaluated type expressions.
+    fn visit_type_params_deferred(&mut self, tp: Option<&'a ast::TypeParams>) {
+        let Some(tp) = tp else { return };
+        let old = self.annotation_deferred;
+        self.annotation_deferred = true;
+        for p in &tp.type_params {
+            let (bound, default) = match p {
+                ast::TypeParam::TypeVar(t) => (t.bound.as_deref(), t.default.as_deref()),
+                ast::TypeParam::ParamSpec(t) => (None, t.default.as_deref()),
+                ast::TypeParam::TypeVarTuple(t) => (None, t.default.as_deref()),
+            };
+            for e in bound.into_iter().chain(default) {
+                let was = std::mem::replace(&mut self.in_annotation, true);
+                self.visit_expr(e);
+                self.in_annotation = was;
+            }
+        }
+        self.annotation_deferred = old;
+    }
+
+    /// How a subscript's slice is read: `Literal[...]` holds values, `Annotated[T, ...]` a type
+    /// then metadata, typing/builtin/collections generics hold types (strings are forward
+    /// references), anything else is ordinary code.
+    fn subscript_kind(&self, value: &Expr) -> SubscriptKind {
+        let Some(q) = self.qualified(value) else {
+            return SubscriptKind::Other;
+        };
+        let (module, name) = match q.rsplit_once('.') {
+            Some((m, n)) => (m, n),
+            None => ("builtins", q.as_str()),
+        };
+        match (module, name) {
+            ("typing" | "typing_extensions", "Literal") => SubscriptKind::Literal,
+            ("typing" | "typing_extensions", "Annotated") => SubscriptKind::Annotated,
+            ("typing" | "typing_extensions" | "collections.abc", _) => SubscriptKind::Generic,
+            ("builtins", "list" | "dict" | "set" | "frozenset" | "tuple" | "type")
+                if self.sem.lookup(name).is_none() =>
+            {
+                SubscriptKind::Generic
+            }
+            ("collections", "deque" | "defaultdict" | "OrderedDict" | "Counter" | "ChainMap") => {
+                SubscriptKind::Generic
+            }
+            _ => SubscriptKind::Other,
+        }
+    }
+
     fn visit_function(&mut self, f: &'a ast::StmtFunctionDef) {
         for d in &f.decorator_list {
             self.visit_expr(&d.expression);
         }
+        self.visit_type_params_deferred(f.type_params.as_deref());
         if self.enabled("PA403") {
             caching::unbounded_cache::on_function_def(self, f);
         }
@@ -819,6 +870,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 for d in &c.decorator_list {
                     self.visit_expr(&d.expression);
                 }
+                self.visit_type_params_deferred(c.type_params.as_deref());
                 if let Some(args) = &c.arguments {
                     for a in args.args.iter() {
                         self.visit_expr(a);
@@ -1070,11 +1122,41 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::StringLiteral(s) if self.in_annotation => {
                 self.string_annotation(s.value.to_str());
             }
-            Expr::Subscript(s) if self.in_annotation && self.is_literal_subscript(&s.value) => {
+            Expr::Subscript(s) if matches!(s.ctx, ExprContext::Load) => {
                 self.visit_expr(&s.value);
-                let old = std::mem::replace(&mut self.in_annotation, false);
-                self.visit_expr(&s.slice);
-                self.in_annotation = old;
+                match self.subscript_kind(&s.value) {
+                    SubscriptKind::Literal => {
+                        let old = std::mem::replace(&mut self.in_annotation, false);
+                        self.visit_expr(&s.slice);
+                        self.in_annotation = old;
+                    }
+                    SubscriptKind::Annotated => {
+                        let old = self.in_annotation;
+                        match &*s.slice {
+                            Expr::Tuple(t) => {
+                                for (i, e) in t.elts.iter().enumerate() {
+                                    self.in_annotation = i == 0;
+                                    self.visit_expr(e);
+                                }
+                            }
+                            other => {
+                                self.in_annotation = true;
+                                self.visit_expr(other);
+                            }
+                        }
+                        self.in_annotation = old;
+                    }
+                    SubscriptKind::Generic => {
+                        let old = std::mem::replace(&mut self.in_annotation, true);
+                        self.visit_expr(&s.slice);
+                        self.in_annotation = old;
+                    }
+                    SubscriptKind::Other => {
+                        let old = self.callee_start.take();
+                        self.visit_expr(&s.slice);
+                        self.callee_start = old;
+                    }
+                }
             }
             Expr::Lambda(l) => {
                 if let Some(p) = &l.parameters {

@@ -10,7 +10,7 @@ pub mod models;
 pub mod route;
 pub mod types;
 
-use crate::python::parser::{ast::Expr, TextRange};
+use crate::python::parser::{ast::Expr, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 pub use types::Ty;
 
@@ -52,6 +52,8 @@ pub enum BindingKind {
         future: bool,
         /// `import a.b` (binds `a`).
         submodule: bool,
+        /// Start of the import statement (a `# noqa` there covers every alias, as in ruff).
+        stmt_start: TextSize,
     },
     /// Any other binding (assignment, def, class, parameter, loop target...).
     Other,

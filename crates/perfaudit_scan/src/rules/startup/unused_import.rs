@@ -98,6 +98,7 @@ pub(crate) fn finish(checker: &mut Checker) {
                 qualified,
                 redundant_alias,
                 future,
+                stmt_start,
                 ..
             } = &b.kind
             else {
@@ -106,16 +107,17 @@ pub(crate) fn finish(checker: &mut Checker) {
             if b.used || b.global || *future || *redundant_alias {
                 continue;
             }
-            unused.push((b.range, name, qualified.clone()));
+            unused.push((b.range, name, qualified.clone(), *stmt_start));
         }
     }
-    unused.sort_by_key(|(r, _, _)| r.start());
-    for (range, name, qualified) in unused {
+    unused.sort_by_key(|(r, _, _, _)| r.start());
+    for (range, name, qualified, stmt_start) in unused {
         if allowed(checker, &qualified) {
             continue;
         }
         let line = checker.line_of(range.start());
-        if noqa_lines.contains(&line) {
+        let stmt_line = checker.line_of(stmt_start);
+        if noqa_lines.contains(&line) || noqa_lines.contains(&stmt_line) {
             continue;
         }
         let message = if checker.is_init_module {
