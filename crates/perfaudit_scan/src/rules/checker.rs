@@ -92,6 +92,8 @@ pub struct Checker<'a> {
     /// Start of the expression directly under `await`.
     pub awaited: Option<TextSize>,
     pub is_test_module: bool,
+    /// Tests, migrations, scripts, docs and examples: code that does not serve requests.
+    pub is_offline: bool,
     pub is_init_module: bool,
     pub state: RuleState<'a>,
 }
@@ -127,8 +129,27 @@ impl<'a> Checker<'a> {
             || file == "conftest.py"
             || p.split('/')
                 .any(|seg| seg == "tests" || seg == "test" || seg == "testing");
+        const OFFLINE: &[&str] = &[
+            "tests",
+            "test",
+            "testing",
+            "migrations",
+            "alembic",
+            "versions",
+            "revisions",
+            "scripts",
+            "script",
+            "docs",
+            "examples",
+            "benchmarks",
+            "fixtures",
+        ];
+        let is_offline = is_test_module
+            || p.split('/')
+                .any(|seg| OFFLINE.contains(&seg) || seg.starts_with('.') && seg.len() > 1);
         Checker {
             input,
+            is_offline,
             project,
             settings,
             enabled,

@@ -30,7 +30,8 @@ pub struct DictDef<'a> {
     name: &'a str,
     class: Option<&'a str>,
     write: Option<TextRange>,
-    read: bool,
+    write_fn: Option<usize>,
+    read_fns: Vec<usize>,
     evicted: bool,
 }
 
@@ -66,7 +67,8 @@ pub(crate) fn on_module_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::StmtAs
             name: n.id.as_str(),
             class: None,
             write: None,
-            read: false,
+            write_fn: None,
+            read_fns: Vec::new(),
             evicted: false,
         });
     }
@@ -82,7 +84,8 @@ pub(crate) fn on_class_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::StmtAss
             name: n.id.as_str(),
             class: Some(class),
             write: None,
-            read: false,
+            write_fn: None,
+            read_fns: Vec::new(),
             evicted: false,
         });
     }
@@ -153,8 +156,12 @@ pub(crate) fn on_subscript_store<'a>(checker: &mut Checker<'a>, s: &'a ast::Expr
         return;
     }
     if let Some(i) = dict_index(checker, &s.value) {
+        let fid = checker.funcs.last().map(|f| f.id);
         let d = &mut checker.state.cache.dicts[i];
-        d.write.get_or_insert(s.range());
+        if d.write.is_none() {
+            d.write = Some(s.range());
+            d.write_fn = fid;
+        }
     }
 }
 
@@ -174,12 +181,18 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
                 return;
             };
             let infn = in_function(checker);
+            let fid = checker.funcs.last().map(|f| f.id);
             let d = &mut checker.state.cache.dicts[i];
             match a.attr.as_str() {
                 "setdefault" if infn => {
-                    d.write.get_or_insert(call.range());
+                    if d.write.is_none() {
+                        d.write = Some(call.range());
+                        d.write_fn = fid;
+                    }
+                    // setdefault reads and writes: the memo pattern by itself
+                    d.read_fns.extend(fid);
                 }
-                "get" => d.read = true,
+                "get" => d.read_fns.extend(fid),
                 "pop" | "popitem" | "clear" => d.evicted = true,
                 _ => {}
             }
@@ -205,7 +218,8 @@ pub(crate) fn finish(checker: &mut Checker) {
         let lname = d.name.to_ascii_lowercase();
         let cache_like =
             lname.contains("cache") || lname.contains("memo") || lname.contains("cached");
-        if !(cache_like || d.read) {
+        let memo = d.write_fn.is_some_and(|w| d.read_fns.contains(&w));
+        if !(cache_like || memo) {
             continue;
         }
         let owner = d.class.map(|c| format!("{c}.")).unwrap_or_default();
@@ -268,7 +282,13 @@ pub(crate) fn on_function_def(checker: &mut Checker, f: &ast::StmtFunctionDef) {
                     _ => false,
                 })
             });
-        if bounded {
+        let unbounded_arg = params.iter().any(|p| {
+            p.annotation().is_some_and(|a| match a {
+                Expr::Name(n) => matches!(n.id.as_str(), "str" | "int" | "float" | "bytes"),
+                _ => false,
+            })
+        });
+        if bounded || !(method || unbounded_arg) {
             continue;
         }
         let extra = if method {

@@ -107,7 +107,7 @@ fn django_objects_model<'a>(checker: &Checker<'a>, recv: &Expr) -> Option<&'a Mo
 }
 
 pub(crate) fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ast::ExprCall) {
-    if checker.is_test_module || checker.project.models.models.is_empty() {
+    if checker.is_offline || checker.project.models.models.is_empty() {
         return;
     }
     let Expr::Attribute(a) = &*call.func else {

@@ -28,6 +28,9 @@ pub(crate) fn check<'a>(
     attr: &'a ast::ExprAttribute,
 ) {
     let name = attr.attr.as_str();
+    if checker.is_offline {
+        return;
+    }
     let Some(orm) = checker.loops[loop_idx].orm.as_ref() else {
         return;
     };

@@ -59,8 +59,41 @@ fn cursorish(checker: &Checker, recv: &Expr) -> bool {
     )
 }
 
+/// Methods that make a lazy query (SQLAlchemy `Query`, Django `QuerySet`) hit the database.
+const EVALUATING: &[&str] = &[
+    "all",
+    "first",
+    "one",
+    "one_or_none",
+    "get",
+    "count",
+    "scalar",
+    "exists",
+    "delete",
+    "update",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "aggregate",
+    "in_bulk",
+    "latest",
+    "earliest",
+    "last",
+    "first_or_404",
+    "get_or_404",
+    "one_or_404",
+    "paginate",
+    "values_list",
+    "iterator",
+];
+
 /// A label for the query this call issues, if it issues one.
 pub(crate) fn query_call(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
+    let outer = match &*call.func {
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return None,
+    };
+    let evaluating = EVALUATING.contains(&outer);
     // Walk the chain from the outermost call inwards.
     let mut cur: &Expr = &call.func;
     loop {
@@ -68,6 +101,10 @@ pub(crate) fn query_call(checker: &Checker, call: &ast::ExprCall) -> Option<Stri
             Expr::Attribute(a) => {
                 let m = a.attr.as_str();
                 if SESSION_METHODS.contains(&m) && sessionish(checker, &a.value) {
+                    // `session.query(M).filter(...)` is lazy until evaluated.
+                    if m == "query" && !evaluating {
+                        return None;
+                    }
                     return Some(callee_label(&call.func));
                 }
                 if CURSOR_METHODS.contains(&m) && cursorish(checker, &a.value) {
@@ -76,14 +113,14 @@ pub(crate) fn query_call(checker: &Checker, call: &ast::ExprCall) -> Option<Stri
                 if m == "objects" {
                     if let Expr::Name(n) = &*a.value {
                         if n.id.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-                            return Some(callee_label(&call.func));
+                            return evaluating.then(|| callee_label(&call.func));
                         }
                     }
                 }
                 if m == "query" {
                     if let Expr::Name(n) = &*a.value {
                         if checker.project.models.is_model(n.id.as_str()) {
-                            return Some(callee_label(&call.func));
+                            return evaluating.then(|| callee_label(&call.func));
                         }
                     }
                 }
@@ -147,7 +184,7 @@ fn batched_by_loop(call: &ast::ExprCall, targets: &[&str]) -> bool {
 }
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
-    if checker.in_return > 0 || checker.is_test_module {
+    if checker.in_return > 0 || checker.is_offline {
         return;
     }
     let Some(lp) = checker.iterating_loop() else {
@@ -156,6 +193,10 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let targets: Vec<&str> = lp.target.map(loop_target_names).unwrap_or_default();
     let line = checker.line_of(lp.start);
     let iter_label = lp.iter.map(callee_label).unwrap_or_default();
+    let lower = iter_label.to_ascii_lowercase();
+    if lower.contains("batch") || lower.contains("chunk") {
+        return; // the loop already batches
+    }
     let what = match query_call(checker, call) {
         Some(w) => w,
         None => {

@@ -25,6 +25,9 @@ const METHODS: &[&str] = &[
 ];
 
 pub(crate) fn check_await(checker: &mut Checker, aw: &ast::ExprAwait) {
+    if checker.is_offline {
+        return;
+    }
     let Expr::Call(call) = &*aw.value else {
         return;
     };

@@ -20,6 +20,9 @@ database connections).",
 };
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
+    if checker.is_offline {
+        return;
+    }
     let Some(q) = checker.qualified(&call.func) else {
         return;
     };
