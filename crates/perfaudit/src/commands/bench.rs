@@ -159,7 +159,7 @@ fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
     {
         word.to_string()
     } else {
@@ -184,15 +184,49 @@ fn command_lines(args: &BenchArgs) -> Vec<String> {
     lines
 }
 
+/// The kinds of scan options in the order the user typed them (`'P'`, `'L'`), read from the
+/// process arguments up to `--`, so that the last scan typed varies fastest.
+fn scan_kinds_typed() -> Vec<char> {
+    let mut kinds = Vec::new();
+    for a in std::env::args().skip(1) {
+        if a == "--" {
+            break;
+        }
+        if a == "-P" || a == "--parameter-scan" || a.starts_with("--parameter-scan=") {
+            kinds.push('P');
+        } else if a == "-L" || a == "--parameter-list" || a.starts_with("--parameter-list=") {
+            kinds.push('L');
+        }
+    }
+    kinds
+}
+
+/// Interleave range and list scans in typed order; ranges first when the order is unknown.
+fn in_command_line_order(
+    ranges: Vec<ParameterScan>,
+    lists: Vec<ParameterScan>,
+    kinds: &[char],
+) -> Vec<ParameterScan> {
+    let n_p = kinds.iter().filter(|&&k| k == 'P').count();
+    if n_p != ranges.len() || kinds.len() - n_p != lists.len() {
+        return ranges.into_iter().chain(lists).collect();
+    }
+    let (mut r, mut l) = (ranges.into_iter(), lists.into_iter());
+    kinds
+        .iter()
+        .filter_map(|k| if *k == 'P' { r.next() } else { l.next() })
+        .collect()
+}
+
 fn spec_from_args(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
     let lines = command_lines(args);
     if lines.is_empty() {
         anyhow::bail!("no command to benchmark: `perfaudit bench -- CMD [-- CMD2 ...]` or `perfaudit bench 'CMD' 'CMD2'`");
     }
-    let mut scans = Vec::new();
+    let mut ranges = Vec::new();
     for chunk in args.parameter_scan.chunks(3) {
         if let [name, lo, hi] = chunk {
-            scans.push(ParameterScan::range(
+            ranges.push(ParameterScan::range(
                 name,
                 lo,
                 hi,
@@ -203,11 +237,13 @@ fn spec_from_args(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
     if args.parameter_step_size.is_some() && args.parameter_scan.is_empty() {
         anyhow::bail!("--parameter-step-size needs a --parameter-scan (-P)");
     }
+    let mut lists = Vec::new();
     for chunk in args.parameter_list.chunks(2) {
         if let [name, values] = chunk {
-            scans.push(ParameterScan::list(name, values)?);
+            lists.push(ParameterScan::list(name, values)?);
         }
     }
+    let scans = in_command_line_order(ranges, lists, &scan_kinds_typed());
     let mut commands = expand_parameters(&lines, &scans)?;
     let mut reference = None;
     if let Some(r) = &args.reference {
