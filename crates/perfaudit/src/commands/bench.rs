@@ -26,6 +26,14 @@ use std::time::Duration;
 /// Output formats: text (default), json, markdown, csv.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    // Boxed: the options are many, and `Command` holds every subcommand's arguments inline.
+    #[command(flatten)]
+    pub opts: Box<BenchOptions>,
+}
+
+/// The options of `perfaudit bench`.
+#[derive(Debug, Args)]
+pub struct BenchOptions {
     /// Commands to benchmark, each one quoted.
     #[arg(value_name = "COMMAND")]
     pub commands: Vec<String>,
@@ -168,7 +176,7 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// The command lines: quoted commands, then `--`-separated word groups.
-fn command_lines(args: &BenchArgs) -> Vec<String> {
+fn command_lines(args: &BenchOptions) -> Vec<String> {
     let mut lines = args.commands.clone();
     for group in args.argv.split(|w| w == "--") {
         if !group.is_empty() {
@@ -218,7 +226,7 @@ fn in_command_line_order(
         .collect()
 }
 
-fn spec_from_args(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
+fn spec_from_args(args: &BenchOptions) -> anyhow::Result<BenchSpec> {
     let lines = command_lines(args);
     if lines.is_empty() {
         anyhow::bail!("no command to benchmark: `perfaudit bench -- CMD [-- CMD2 ...]` or `perfaudit bench 'CMD' 'CMD2'`");
@@ -313,7 +321,7 @@ fn render(
 }
 
 /// Rewrite every export file with what was measured so far.
-fn write_exports(args: &BenchArgs, doc: &BenchDocument) -> anyhow::Result<()> {
+fn write_exports(args: &BenchOptions, doc: &BenchDocument) -> anyhow::Result<()> {
     let exports = [
         (&args.export_json, Format::Json),
         (&args.export_markdown, Format::Markdown),
@@ -335,6 +343,7 @@ fn bar_style() -> ProgressStyle {
 }
 
 pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+    let args = *args.opts;
     let format = out.format_or(
         Format::Text,
         &[Format::Text, Format::Json, Format::Markdown, Format::Csv],
