@@ -6,3 +6,4 @@ pub mod env;
 pub mod judge;
 pub mod metrics;
 pub mod units;
+pub mod service;
