@@ -4,7 +4,7 @@
 
 use super::metrics::{catalog, suggest};
 use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
-use perfaudit_model::run::{Better, Kpi, Op};
+use perfaudit_model::run::{Kpi, Op};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -148,6 +148,9 @@ pub struct MonitorSection {
     #[serde(default = "yes")]
     pub enabled: bool,
     pub interval: Option<String>,
+    /// `perfaudit monitor --alert` rules: `rss > 300MB for 2s`, `cpu > 90%`.
+    #[serde(default)]
+    pub alerts: Vec<String>,
 }
 
 impl Default for MonitorSection {
@@ -155,6 +158,7 @@ impl Default for MonitorSection {
         MonitorSection {
             enabled: true,
             interval: None,
+            alerts: Vec::new(),
         }
     }
 }
@@ -294,6 +298,7 @@ pub struct ImportsSettings {
 #[derive(Debug, Clone)]
 pub struct MonitorSettings {
     pub interval: Duration,
+    pub alerts: Vec<perfaudit_monitor::AlertRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -676,6 +681,13 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         })
         .collect();
 
+    let mut alerts = Vec::new();
+    for a in &raw.monitor.alerts {
+        alerts.push(
+            perfaudit_monitor::AlertRule::parse(a)
+                .map_err(|e| err_at(None, format!("[monitor] alerts: {e}")))?,
+        );
+    }
     let monitor = (raw.monitor.enabled && service.is_some())
         .then(|| {
             dur(
@@ -683,7 +695,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                 Duration::from_millis(100),
                 "[monitor] interval",
             )
-            .map(|interval| MonitorSettings { interval })
+            .map(|interval| MonitorSettings { interval, alerts })
         })
         .transpose()?;
 
@@ -819,12 +831,6 @@ pub fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
     };
     let v = parse_quantity(rest, dim)?;
     Ok((op, v))
-}
-
-/// Metric direction for a name (used when judging regressions of stored metrics).
-pub fn better_of(name: &str) -> Option<Better> {
-    let cat = catalog(&[], &[], &[]);
-    cat.iter().find(|(n, _, _)| n == name).map(|(_, _, b)| *b)
 }
 
 #[cfg(test)]

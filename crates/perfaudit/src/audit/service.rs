@@ -185,7 +185,14 @@ impl Service {
             if let Some(status) = self.child.try_wait()? {
                 std::thread::sleep(Duration::from_millis(50)); // let the stderr reader catch up
                 let tail = self.stderr_tail();
-                let last: Vec<&String> = tail.iter().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+                let last: Vec<&String> = tail
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 self.stopped = Some(format!("exited with {status} before it was ready"));
                 anyhow::bail!(
                     "the service `{}` exited ({status}) before {} answered{}",
@@ -196,7 +203,10 @@ impl Service {
                     } else {
                         format!(
                             "; its last words on stderr:\n  {}",
-                            last.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+                            last.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n  ")
                         )
                     }
                 );
@@ -320,7 +330,10 @@ mod tests {
 
     #[test]
     fn urls_resolve_against_the_service() {
-        assert_eq!(resolve_url("/health", Some(8000)), "http://127.0.0.1:8000/health");
+        assert_eq!(
+            resolve_url("/health", Some(8000)),
+            "http://127.0.0.1:8000/health"
+        );
         assert_eq!(resolve_url("x?a=1", Some(1)), "http://127.0.0.1:1/x?a=1");
         assert_eq!(
             resolve_url("http://127.0.0.1:{port}/a", Some(5)),

@@ -139,7 +139,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("❌ regression"));
-        assert!(md.contains("| error | PA307 connection-per-request | app/&lt;b&gt;&lt;script&gt;"), "{md}");
+        assert!(
+            md.contains("| error | PA307 connection-per-request | app/&lt;b&gt;&lt;script&gt;"),
+            "{md}"
+        );
 
         let xml = render(|w| crate::junit::write_run(w, &run));
         assert!(
