@@ -5,7 +5,12 @@
 //! `run::write` renders a whole audit run; `sections` holds the parts every page shares, so the
 //! single-stage pages (`scan`, `load`, `bench`, `imports`, `monitor`) look the same.
 
+pub mod bench;
 pub mod chart;
+pub mod convert;
+pub mod imports;
+pub mod load;
+pub mod monitor;
 pub mod run;
 pub mod sections;
 
