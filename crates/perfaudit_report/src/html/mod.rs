@@ -170,3 +170,6 @@ mod tests {
         assert!(!txt.contains('\x1b'));
     }
 }
+
+#[cfg(test)]
+mod chromium_test;
