@@ -20,8 +20,8 @@ pub const FILE_NAME: &str = "perfaudit.toml";
 pub struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
-    #[serde(default)]
-    pub scan: ScanSection,
+    /// The scan engine's own options (`perfaudit scan` reads the same table).
+    pub scan: Option<toml::Table>,
     pub service: Option<ServiceSection>,
     #[serde(default)]
     pub load: Vec<Spanned<LoadSection>>,
@@ -46,32 +46,12 @@ pub struct ProjectSection {
     pub name: Option<String>,
     /// The code to scan, relative to the config file (default `.`).
     pub path: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanSection {
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// Lines of code shown around each finding in reports.
-    #[serde(default = "two")]
-    pub context_lines: u32,
-}
-
-impl Default for ScanSection {
-    fn default() -> Self {
-        ScanSection {
-            enabled: true,
-            context_lines: 2,
-        }
-    }
+    /// Run the static scan (default true).
+    pub scan: Option<bool>,
 }
 
 fn yes() -> bool {
     true
-}
-fn two() -> u32 {
-    2
 }
 
 /// A command as a shell-like string or an argument array.
@@ -245,7 +225,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ScanSettings {
     pub root: PathBuf,
-    pub context_lines: u32,
+    pub table: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone)]
@@ -534,9 +514,9 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             .file_name()
             .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned())
     });
-    let scan = raw.scan.enabled.then(|| ScanSettings {
+    let scan = raw.project.scan.unwrap_or(true).then(|| ScanSettings {
         root: rel(raw.project.path.as_deref().unwrap_or(".")),
-        context_lines: raw.scan.context_lines.min(20),
+        table: raw.scan.clone(),
     });
 
     let service = match &raw.service {
