@@ -41,7 +41,10 @@ pub fn load_section(name: &str, r: &LoadResult, phase_start_ms: u64) -> LoadSect
     let rel = |unix_ms: u64| (unix_ms as f64 - phase_start_ms as f64) / 1e3;
     LoadSection {
         name: name.to_string(),
-        target: r.target.clone(),
+        target: match r.endpoints.as_slice() {
+            [one] if !one.url.is_empty() => one.url.clone(),
+            _ => r.target.clone(),
+        },
         offset_s: rel(r.started_unix_ms),
         requests: r.requests,
         duration_s: r.duration_s,
