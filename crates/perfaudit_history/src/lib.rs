@@ -340,6 +340,9 @@ impl History {
         let id = tx.last_insert_rowid();
         let mut stored = record.clone();
         stored.id = id;
+        if let Some(c) = stored.comparison.as_mut() {
+            c.head_id = id;
+        }
         let json = serde_json::to_string(&stored).map_err(HistoryError::Serialize)?;
         tx.execute(
             "UPDATE runs SET record = ?1 WHERE id = ?2",

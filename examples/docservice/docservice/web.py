@@ -58,6 +58,7 @@ class App:
 def make_handler(app, before_request=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def _serve(self, method):
             length = int(self.headers.get("Content-Length") or 0)

@@ -4,7 +4,7 @@
 
 use super::metrics::{catalog, suggest};
 use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
-use perfaudit_model::run::{Better, Kpi, Op};
+use perfaudit_model::run::{Kpi, Op};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -20,8 +20,8 @@ pub const FILE_NAME: &str = "perfaudit.toml";
 pub struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
-    #[serde(default)]
-    pub scan: ScanSection,
+    /// The scan engine's own options (`perfaudit scan` reads the same table).
+    pub scan: Option<toml::Table>,
     pub service: Option<ServiceSection>,
     #[serde(default)]
     pub load: Vec<Spanned<LoadSection>>,
@@ -46,32 +46,12 @@ pub struct ProjectSection {
     pub name: Option<String>,
     /// The code to scan, relative to the config file (default `.`).
     pub path: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanSection {
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// Lines of code shown around each finding in reports.
-    #[serde(default = "two")]
-    pub context_lines: u32,
-}
-
-impl Default for ScanSection {
-    fn default() -> Self {
-        ScanSection {
-            enabled: true,
-            context_lines: 2,
-        }
-    }
+    /// Run the static scan (default true).
+    pub scan: Option<bool>,
 }
 
 fn yes() -> bool {
     true
-}
-fn two() -> u32 {
-    2
 }
 
 /// A command as a shell-like string or an argument array.
@@ -148,6 +128,9 @@ pub struct MonitorSection {
     #[serde(default = "yes")]
     pub enabled: bool,
     pub interval: Option<String>,
+    /// `perfaudit monitor --alert` rules: `rss > 300MB for 2s`, `cpu > 90%`.
+    #[serde(default)]
+    pub alerts: Vec<String>,
 }
 
 impl Default for MonitorSection {
@@ -155,6 +138,7 @@ impl Default for MonitorSection {
         MonitorSection {
             enabled: true,
             interval: None,
+            alerts: Vec::new(),
         }
     }
 }
@@ -241,7 +225,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ScanSettings {
     pub root: PathBuf,
-    pub context_lines: u32,
+    pub table: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +278,7 @@ pub struct ImportsSettings {
 #[derive(Debug, Clone)]
 pub struct MonitorSettings {
     pub interval: Duration,
+    pub alerts: Vec<perfaudit_monitor::AlertRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -529,9 +514,9 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             .file_name()
             .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned())
     });
-    let scan = raw.scan.enabled.then(|| ScanSettings {
+    let scan = raw.project.scan.unwrap_or(true).then(|| ScanSettings {
         root: rel(raw.project.path.as_deref().unwrap_or(".")),
-        context_lines: raw.scan.context_lines.min(20),
+        table: raw.scan.clone(),
     });
 
     let service = match &raw.service {
@@ -676,6 +661,13 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         })
         .collect();
 
+    let mut alerts = Vec::new();
+    for a in &raw.monitor.alerts {
+        alerts.push(
+            perfaudit_monitor::AlertRule::parse(a)
+                .map_err(|e| err_at(None, format!("[monitor] alerts: {e}")))?,
+        );
+    }
     let monitor = (raw.monitor.enabled && service.is_some())
         .then(|| {
             dur(
@@ -683,7 +675,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                 Duration::from_millis(100),
                 "[monitor] interval",
             )
-            .map(|interval| MonitorSettings { interval })
+            .map(|interval| MonitorSettings { interval, alerts })
         })
         .transpose()?;
 
@@ -819,12 +811,6 @@ pub fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
     };
     let v = parse_quantity(rest, dim)?;
     Ok((op, v))
-}
-
-/// Metric direction for a name (used when judging regressions of stored metrics).
-pub fn better_of(name: &str) -> Option<Better> {
-    let cat = catalog(&[], &[], &[]);
-    cat.iter().find(|(n, _, _)| n == name).map(|(_, _, b)| *b)
 }
 
 #[cfg(test)]

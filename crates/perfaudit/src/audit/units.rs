@@ -16,16 +16,6 @@ pub enum Dim {
 }
 
 impl Dim {
-    pub fn unit(self) -> &'static str {
-        match self {
-            Dim::Time => "ms",
-            Dim::Bytes => "bytes",
-            Dim::Percent => "%",
-            Dim::Rate => "req/s",
-            Dim::Count => "count",
-        }
-    }
-
     fn examples(self) -> &'static str {
         match self {
             Dim::Time => "a duration such as `250us`, `100ms` or `1.5s`",

@@ -5,7 +5,12 @@
 //! `run::write` renders a whole audit run; `sections` holds the parts every page shares, so the
 //! single-stage pages (`scan`, `load`, `bench`, `imports`, `monitor`) look the same.
 
+pub mod bench;
 pub mod chart;
+pub mod convert;
+pub mod imports;
+pub mod load;
+pub mod monitor;
 pub mod run;
 pub mod sections;
 
@@ -139,7 +144,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("❌ regression"));
-        assert!(md.contains("| error | PA307 connection-per-request | app/&lt;b&gt;&lt;script&gt;"), "{md}");
+        assert!(
+            md.contains("| error | PA307 connection-per-request | app/&lt;b&gt;&lt;script&gt;"),
+            "{md}"
+        );
 
         let xml = render(|w| crate::junit::write_run(w, &run));
         assert!(
@@ -162,3 +170,6 @@ mod tests {
         assert!(!txt.contains('\x1b'));
     }
 }
+
+#[cfg(test)]
+mod chromium_test;

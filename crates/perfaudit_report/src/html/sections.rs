@@ -271,13 +271,17 @@ pub fn timeline(out: &mut String, load: &[LoadSection], monitor: Option<&Monitor
             x_label: "s",
             x_domain: domain,
             x_scale: XScale::Linear,
-            series: vec![Series {
-                name: "",
-                points: load
-                    .iter()
-                    .flat_map(|l| l.timeline.iter().map(|s| (s.t_s, s.requests as f64)))
-                    .collect(),
-            }],
+            series: load
+                .iter()
+                .map(|l| Series {
+                    name: &l.name,
+                    points: l
+                        .timeline
+                        .iter()
+                        .map(|s| (s.t_s, s.requests as f64))
+                        .collect(),
+                })
+                .collect(),
             y_fmt: fmt_plain,
             bands: bands.clone(),
         }
@@ -288,18 +292,18 @@ pub fn timeline(out: &mut String, load: &[LoadSection], monitor: Option<&Monitor
             x_label: "s",
             x_domain: domain,
             x_scale: XScale::Linear,
-            series: vec![Series {
-                name: "",
-                points: load
-                    .iter()
-                    .flat_map(|l| {
-                        l.timeline
-                            .iter()
-                            .filter(|s| s.requests > 0)
-                            .map(|s| (s.t_s, s.p99_us / 1e3))
-                    })
-                    .collect(),
-            }],
+            series: load
+                .iter()
+                .map(|l| Series {
+                    name: &l.name,
+                    points: l
+                        .timeline
+                        .iter()
+                        .filter(|s| s.requests > 0)
+                        .map(|s| (s.t_s, s.p99_us / 1e3))
+                        .collect(),
+                })
+                .collect(),
             y_fmt: fmt_ms_tick,
             bands: bands.clone(),
         }
