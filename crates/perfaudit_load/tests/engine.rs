@@ -150,7 +150,12 @@ fn thresholds_pass_and_fail_with_reasons() {
 fn scenario_weights_are_exact_and_templates_render() {
     let srv = Server::http1(|_, s| {
         if s.path.starts_with("/b") {
-            Action::Respond { status: 404, body: "", delay: Duration::ZERO, close: false }
+            Action::Respond {
+                status: 404,
+                body: "",
+                delay: Duration::ZERO,
+                close: false,
+            }
         } else {
             ok()
         }
@@ -181,7 +186,10 @@ thresholds = ["error_rate<50%"]
 "#,
         srv.url("")
     );
-    let plan = Scenario::from_toml(&text).unwrap().build(dir.path()).unwrap();
+    let plan = Scenario::from_toml(&text)
+        .unwrap()
+        .build(dir.path())
+        .unwrap();
     let r = run(plan, &quiet).unwrap();
     assert_eq!(r.requests, 400);
     let a = r.endpoints.iter().find(|e| e.name == "a").unwrap();
@@ -190,7 +198,10 @@ thresholds = ["error_rate<50%"]
     assert_eq!(b.status.get("404"), Some(&100));
     assert_eq!(b.error_rate, 1.0);
     assert!(!r.passed);
-    let breached: Vec<_> = r.breached().map(|t| (t.expr.as_str(), t.endpoint.as_deref())).collect();
+    let breached: Vec<_> = r
+        .breached()
+        .map(|t| (t.expr.as_str(), t.endpoint.as_deref()))
+        .collect();
     assert_eq!(breached, vec![("error_rate<50%", Some("b"))]);
     let seen = srv.seen.lock().unwrap();
     let mut counters: Vec<u64> = seen
@@ -200,10 +211,15 @@ thresholds = ["error_rate<50%"]
         .collect();
     counters.sort();
     assert_eq!(counters, (0..300).collect::<Vec<_>>());
-    assert!(seen.iter().filter(|s| s.path.starts_with("/a/")).all(|s| s.path.ends_with("id=7") || s.path.ends_with("id=8")));
+    assert!(seen
+        .iter()
+        .filter(|s| s.path.starts_with("/a/"))
+        .all(|s| s.path.ends_with("id=7") || s.path.ends_with("id=8")));
     let post = seen.iter().find(|s| s.method == "POST").unwrap();
     assert_eq!(post.body, b"{\"n\": 1}");
-    assert!(post.headers.contains(&("authorization".into(), "Bearer tok".into())));
+    assert!(post
+        .headers
+        .contains(&("authorization".into(), "Bearer tok".into())));
 }
 
 #[test]
@@ -233,9 +249,21 @@ fn open_model_latency_counts_a_stall_from_intended_send_time() {
         let _g = lock.lock().unwrap();
         let now = Instant::now();
         let t0 = *first.get_or_init(|| now);
-        let (from, to) = (t0 + Duration::from_millis(400), t0 + Duration::from_millis(400) + stall);
-        let delay = if now >= from && now < to { to - now } else { Duration::ZERO };
-        Action::Respond { status: 200, body: "ok", delay, close: false }
+        let (from, to) = (
+            t0 + Duration::from_millis(400),
+            t0 + Duration::from_millis(400) + stall,
+        );
+        let delay = if now >= from && now < to {
+            to - now
+        } else {
+            Duration::ZERO
+        };
+        Action::Respond {
+            status: 200,
+            body: "ok",
+            delay,
+            close: false,
+        }
     });
     let mut p = plan(&srv.url("/"));
     p.connections = 4;
@@ -251,7 +279,11 @@ fn open_model_latency_counts_a_stall_from_intended_send_time() {
         .sum::<u64>();
     // ~60 requests were due during the stall; their latencies spread from 300 ms down to 0.
     assert!(slow >= 30, "only {slow} requests saw the stall");
-    assert!(r.latency_us.max >= 280_000 && r.latency_us.max < 400_000, "{:?}", r.latency_us);
+    assert!(
+        r.latency_us.max >= 280_000 && r.latency_us.max < 400_000,
+        "{:?}",
+        r.latency_us
+    );
     assert!(r.latency_us.p90 >= 100_000, "{:?}", r.latency_us);
     assert!(r.open_model.unwrap().schedule_lag_us.max >= 200_000);
 }
@@ -260,7 +292,12 @@ fn open_model_latency_counts_a_stall_from_intended_send_time() {
 fn http2_prior_knowledge() {
     let srv = Server::http2(|i, _| {
         if i % 5 == 4 {
-            Action::Respond { status: 500, body: "", delay: Duration::ZERO, close: false }
+            Action::Respond {
+                status: 500,
+                body: "",
+                delay: Duration::ZERO,
+                close: false,
+            }
         } else {
             ok()
         }
@@ -288,7 +325,12 @@ fn tls_http1_and_http2_insecure_and_verified() {
             p.http = perfaudit_load::HttpVersion::Http2;
         }
         let r = run(p, &quiet).unwrap();
-        assert_eq!(r.status.get("200"), Some(&40), "http2={http2} {:?}", r.errors);
+        assert_eq!(
+            r.status.get("200"),
+            Some(&40),
+            "http2={http2} {:?}",
+            r.errors
+        );
     }
     // Without --insecure the self-signed certificate is refused.
     let mut p = plan(&srv.https_url("/secure"));
@@ -317,7 +359,10 @@ fn connection_stages_ramp() {
         "url = \"{}\"\nthreads = 1\n[[stages]]\nduration = \"400ms\"\nconnections = 4\n[[stages]]\nduration = \"200ms\"\nconnections = 4\n",
         srv.url("/")
     );
-    let plan = Scenario::from_toml(&s).unwrap().build(std::path::Path::new(".")).unwrap();
+    let plan = Scenario::from_toml(&s)
+        .unwrap()
+        .build(std::path::Path::new("."))
+        .unwrap();
     assert_eq!(plan.connections, 4);
     let r = run(plan, &quiet).unwrap();
     assert_eq!(r.connections, 4);
