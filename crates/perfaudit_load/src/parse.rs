@@ -426,4 +426,29 @@ mod tests {
         assert_eq!(parse_stream(&huge, 4096), Err(ParseError::HeadTooLarge));
         assert_eq!(parse_stream(b"", 1), Err(ParseError::Truncated));
     }
+
+    /// What the fuzz target checks, on pseudo-random mixes of HTTP fragments and noise.
+    #[test]
+    fn never_panics_on_noise() {
+        let pieces: [&[u8]; 12] = [
+            b"HTTP/1.1 200 OK\r\n", b"Content-Length: 3\r\n", b"Transfer-Encoding: chunked\r\n",
+            b"\r\n", b"abc", b"5\r\nhello\r\n", b"0\r\n\r\n", b"HTTP/1.0 100 C\r\n\r\n",
+            b"Connection: close\r\n", b"\xff\x00\n", b"FFFFFFFFFFFFFFFFFFFF", b";ext\r",
+        ];
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for _ in 0..3000 {
+            let mut data = Vec::new();
+            for _ in 0..(x % 12) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.extend_from_slice(pieces[(x % 12) as usize]);
+            }
+            let _ = parse_stream(&data, (x % 7 + 1) as usize);
+            let mut p = ResponseParser::new(x % 2 == 0);
+            if let Ok(used) = p.feed(&data) {
+                assert!(used <= data.len());
+            }
+        }
+    }
 }

@@ -8,9 +8,11 @@
 //!
 //! Verdict per metric:
 //! - `inconclusive`: fewer than `MIN_POINTS` points after warm-up, the metric was not
-//!   readable, or weak evidence (alpha <= p < 0.1) of a material upward trend;
-//! - `leak`: p < alpha, positive slope, and the fitted growth over the window is material
-//!   (RSS: at least 1 MiB and 2% of its median; fds and threads: at least 2);
+//!   readable, weak evidence (alpha <= p < 0.1) of a material upward trend, or a significant
+//!   material rise that is not sustained over both halves of the window;
+//! - `leak`: p < alpha, positive slope, the fitted growth over the window is material
+//!   (RSS: at least 1 MiB and 2% of its median; fds and threads: at least 2), and sustained
+//!   (the Theil-Sen slope of each half of the window is positive: a step is not a leak);
 //! - `no-leak`: otherwise (no significant upward trend, or an immaterial one).
 //!
 //! The overall verdict is the most serious one: leak > inconclusive > no-leak.
@@ -160,7 +162,21 @@ pub fn analyse(
             format!("{g:.1}")
         }
     };
-    if p < alpha && material {
+    // A leak climbs all along; a one-off step (a cache filled once) makes Mann-Kendall
+    // significant too, but one half of the window is then flat.
+    let half = ts.len() / 2;
+    let sustained = [(&ts[..half], &vs[..half]), (&ts[half..], &vs[half..])]
+        .iter()
+        .all(|(t, v)| theil_sen(t, v).is_some_and(|f| f.slope > 0.0));
+    if p < alpha && material && !sustained {
+        out.verdict = LeakVerdict::Inconclusive;
+        out.reason = format!(
+            "{metric} rose by {} over {:.1}s (p = {p:.2e}) but not steadily: one half of the \
+             window is flat (a step, not a climb); run longer",
+            describe(growth),
+            we - ws
+        );
+    } else if p < alpha && material {
         out.verdict = LeakVerdict::Leak;
         out.reason = format!(
             "{metric} grows steadily: +{} over {:.1}s (Mann-Kendall p = {p:.2e} < {alpha})",
@@ -307,6 +323,19 @@ mod tests {
             .collect();
         let f = analyse("fds", &fds, 0.0, 0.01, Materiality::Count(2.0));
         assert_eq!(f.verdict, LeakVerdict::Leak, "{f:?}");
+        // RSS that jumps once by 30 MB mid-window and then stays: significant, material, not
+        // sustained.
+        let step: Vec<(f64, f64)> = (0..100)
+            .map(|i| {
+                (
+                    i as f64,
+                    if i < 50 { 10e6 } else { 40e6 } + (i % 3) as f64 * 1e3,
+                )
+            })
+            .collect();
+        let m = analyse("rss_bytes", &step, 0.0, 0.01, RSS);
+        assert_eq!(m.verdict, LeakVerdict::Inconclusive, "{m:?}");
+        assert!(m.reason.contains("not steadily"));
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub enum TargetSpec {
 
 /// Everything that is live during a run, handed to the observer after every sample.
 pub struct Live<'a> {
+    /// The root PID of the watched tree.
+    pub pid: u32,
     pub sample: &'a Sample,
     /// Running summaries over the whole run so far.
     pub summary: &'a Summary,

@@ -274,6 +274,7 @@ impl Sampler {
             let active = self.alerts.active();
             let events = self.alerts.events.len() + active.len();
             obs(&Live {
+                pid: self.target.pid,
                 sample: &sample,
                 summary: &summary,
                 active_alerts: &active,

@@ -26,6 +26,14 @@ use std::time::Duration;
 /// Output formats: text (default), json, markdown, csv.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    // Boxed: the options are many, and `Command` holds every subcommand's arguments inline.
+    #[command(flatten)]
+    pub opts: Box<BenchOptions>,
+}
+
+/// The options of `perfaudit bench`.
+#[derive(Debug, Args)]
+pub struct BenchOptions {
     /// Commands to benchmark, each one quoted.
     #[arg(value_name = "COMMAND")]
     pub commands: Vec<String>,
@@ -159,7 +167,7 @@ fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
     {
         word.to_string()
     } else {
@@ -168,7 +176,7 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// The command lines: quoted commands, then `--`-separated word groups.
-fn command_lines(args: &BenchArgs) -> Vec<String> {
+fn command_lines(args: &BenchOptions) -> Vec<String> {
     let mut lines = args.commands.clone();
     for group in args.argv.split(|w| w == "--") {
         if !group.is_empty() {
@@ -184,15 +192,49 @@ fn command_lines(args: &BenchArgs) -> Vec<String> {
     lines
 }
 
-fn spec_from_args(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
+/// The kinds of scan options in the order the user typed them (`'P'`, `'L'`), read from the
+/// process arguments up to `--`, so that the last scan typed varies fastest.
+fn scan_kinds_typed() -> Vec<char> {
+    let mut kinds = Vec::new();
+    for a in std::env::args().skip(1) {
+        if a == "--" {
+            break;
+        }
+        if a == "-P" || a == "--parameter-scan" || a.starts_with("--parameter-scan=") {
+            kinds.push('P');
+        } else if a == "-L" || a == "--parameter-list" || a.starts_with("--parameter-list=") {
+            kinds.push('L');
+        }
+    }
+    kinds
+}
+
+/// Interleave range and list scans in typed order; ranges first when the order is unknown.
+fn in_command_line_order(
+    ranges: Vec<ParameterScan>,
+    lists: Vec<ParameterScan>,
+    kinds: &[char],
+) -> Vec<ParameterScan> {
+    let n_p = kinds.iter().filter(|&&k| k == 'P').count();
+    if n_p != ranges.len() || kinds.len() - n_p != lists.len() {
+        return ranges.into_iter().chain(lists).collect();
+    }
+    let (mut r, mut l) = (ranges.into_iter(), lists.into_iter());
+    kinds
+        .iter()
+        .filter_map(|k| if *k == 'P' { r.next() } else { l.next() })
+        .collect()
+}
+
+fn spec_from_args(args: &BenchOptions) -> anyhow::Result<BenchSpec> {
     let lines = command_lines(args);
     if lines.is_empty() {
         anyhow::bail!("no command to benchmark: `perfaudit bench -- CMD [-- CMD2 ...]` or `perfaudit bench 'CMD' 'CMD2'`");
     }
-    let mut scans = Vec::new();
+    let mut ranges = Vec::new();
     for chunk in args.parameter_scan.chunks(3) {
         if let [name, lo, hi] = chunk {
-            scans.push(ParameterScan::range(
+            ranges.push(ParameterScan::range(
                 name,
                 lo,
                 hi,
@@ -203,11 +245,13 @@ fn spec_from_args(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
     if args.parameter_step_size.is_some() && args.parameter_scan.is_empty() {
         anyhow::bail!("--parameter-step-size needs a --parameter-scan (-P)");
     }
+    let mut lists = Vec::new();
     for chunk in args.parameter_list.chunks(2) {
         if let [name, values] = chunk {
-            scans.push(ParameterScan::list(name, values)?);
+            lists.push(ParameterScan::list(name, values)?);
         }
     }
+    let scans = in_command_line_order(ranges, lists, &scan_kinds_typed());
     let mut commands = expand_parameters(&lines, &scans)?;
     let mut reference = None;
     if let Some(r) = &args.reference {
@@ -277,7 +321,7 @@ fn render(
 }
 
 /// Rewrite every export file with what was measured so far.
-fn write_exports(args: &BenchArgs, doc: &BenchDocument) -> anyhow::Result<()> {
+fn write_exports(args: &BenchOptions, doc: &BenchDocument) -> anyhow::Result<()> {
     let exports = [
         (&args.export_json, Format::Json),
         (&args.export_markdown, Format::Markdown),
@@ -299,6 +343,7 @@ fn bar_style() -> ProgressStyle {
 }
 
 pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+    let args = *args.opts;
     let format = out.format_or(
         Format::Text,
         &[Format::Text, Format::Json, Format::Markdown, Format::Csv],
