@@ -17,6 +17,7 @@ pub mod pathglob;
 pub mod pipeline;
 pub mod python;
 pub mod rules;
+pub mod semantic;
 pub mod settings;
 pub mod suppress;
 pub mod walk;
