@@ -247,18 +247,15 @@ fn trim(b: &[u8]) -> &[u8] {
 fn chunked(mut c: Chunk, data: &[u8]) -> Result<(usize, Option<Chunk>), ParseError> {
     let mut i = 0;
     while i < data.len() {
-        match c {
-            Chunk::Data { left } => {
-                let take = ((data.len() - i) as u64).min(left);
-                i += take as usize;
-                c = if take == left {
-                    Chunk::DataCr
-                } else {
-                    Chunk::Data { left: left - take }
-                };
-                continue;
-            }
-            _ => {}
+        if let Chunk::Data { left } = c {
+            let take = ((data.len() - i) as u64).min(left);
+            i += take as usize;
+            c = if take == left {
+                Chunk::DataCr
+            } else {
+                Chunk::Data { left: left - take }
+            };
+            continue;
         }
         let b = data[i];
         i += 1;
@@ -454,7 +451,7 @@ mod tests {
                 data.extend_from_slice(pieces[(x % 12) as usize]);
             }
             let _ = parse_stream(&data, (x % 7 + 1) as usize);
-            let mut p = ResponseParser::new(x % 2 == 0);
+            let mut p = ResponseParser::new(x.is_multiple_of(2));
             if let Ok(used) = p.feed(&data) {
                 assert!(used <= data.len());
             }

@@ -33,6 +33,13 @@ pub struct LoadArgs {
     #[command(subcommand)]
     pub merge: Option<LoadCommand>,
 
+    #[command(flatten)]
+    pub run: Box<RunArgs>,
+}
+
+/// The options of a load run (boxed: the command enum stays small).
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Target URL (http:// or https://). With --scenario, the base URL of its endpoints.
     pub url: Option<String>,
 
@@ -129,7 +136,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     if let Some(LoadCommand::Merge(m)) = args.merge {
         return merge(&m, format, out);
     }
-    let (scenario, base_dir) = settings(&args)?;
+    let (scenario, base_dir) = settings(&args.run)?;
     let plan = scenario.build(&base_dir)?;
     let bar = out.progress.then(progress_bar);
     let draw = |p: &Progress| {
@@ -178,7 +185,7 @@ fn unreachable_only(r: &LoadResult) -> bool {
 }
 
 /// The scenario file (if any) with the command line laid over it.
-fn settings(args: &LoadArgs) -> anyhow::Result<(Scenario, PathBuf)> {
+fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
     let (file, base_dir) = match &args.scenario {
         Some(path) => (
             Scenario::from_file(path)?,
