@@ -288,3 +288,57 @@ fn metrics_endpoint_serves_while_running() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// Another user's process: as an unprivileged user, fds and disk I/O of a root process are
+/// not readable. Reported as unknown with a warning, never guessed. (Runs when the tests run
+/// as root and `setpriv` exists, dropping to `nobody`.)
+#[test]
+fn another_users_process_degrades_clearly() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !root || !setpriv.exists() {
+        eprintln!("skipped: needs root and setpriv to act as another user");
+        return;
+    }
+    let mut target = std::process::Command::new("sleep")
+        .arg("5")
+        .spawn()
+        .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("perfaudit");
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .args([
+            "monitor",
+            "--no-progress",
+            "--format",
+            "json",
+            "--interval",
+            "50ms",
+        ])
+        .args(["--duration", "300ms", "--pid", &target.id().to_string()])
+        .output()
+        .unwrap();
+    let _ = target.kill();
+    let _ = target.wait();
+    if out.status.code() == Some(126) || out.status.code() == Some(127) {
+        eprintln!("skipped: `nobody` cannot execute {}", bin.display());
+        return;
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("are not readable (permission denied"), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    validate(&doc);
+    assert!(doc["summary"]["fds"].is_null());
+    assert!(doc["summary"]["read_bytes"].is_null());
+    assert!(doc["samples"][0]["fds"].is_null());
+    assert!(doc["summary"]["rss_bytes"]["max"].as_f64().unwrap() > 0.0);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 2);
+}
