@@ -431,9 +431,18 @@ mod tests {
     #[test]
     fn never_panics_on_noise() {
         let pieces: [&[u8]; 12] = [
-            b"HTTP/1.1 200 OK\r\n", b"Content-Length: 3\r\n", b"Transfer-Encoding: chunked\r\n",
-            b"\r\n", b"abc", b"5\r\nhello\r\n", b"0\r\n\r\n", b"HTTP/1.0 100 C\r\n\r\n",
-            b"Connection: close\r\n", b"\xff\x00\n", b"FFFFFFFFFFFFFFFFFFFF", b";ext\r",
+            b"HTTP/1.1 200 OK\r\n",
+            b"Content-Length: 3\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"\r\n",
+            b"abc",
+            b"5\r\nhello\r\n",
+            b"0\r\n\r\n",
+            b"HTTP/1.0 100 C\r\n\r\n",
+            b"Connection: close\r\n",
+            b"\xff\x00\n",
+            b"FFFFFFFFFFFFFFFFFFFF",
+            b";ext\r",
         ];
         let mut x: u64 = 0x1234_5678_9abc_def1;
         for _ in 0..3000 {
