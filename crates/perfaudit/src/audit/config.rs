@@ -552,13 +552,20 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                     )
                 })?,
             };
+            let ready_url = s.ready_url.clone().unwrap_or_else(|| "/".into());
+            if ready_url.starts_with("https://") {
+                return Err(err_at(
+                    None,
+                    format!("[service] ready_url `{ready_url}`: readiness is checked over plain http; use the service's http URL"),
+                ));
+            }
             Some(ServiceSettings {
                 argv,
                 display,
                 cwd: rel(s.cwd.as_deref().unwrap_or(".")),
                 env: s.env.clone(),
                 port,
-                ready_url: s.ready_url.clone().unwrap_or_else(|| "/".into()),
+                ready_url,
                 ready_timeout: dur(
                     &s.ready_timeout,
                     Duration::from_secs(30),
