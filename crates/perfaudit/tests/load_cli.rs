@@ -230,9 +230,9 @@ fn merge_combines_runs_exactly_and_validates() {
             ])
             .args(["--format", "json", "--output"])
             .arg(&f)
-            .status()
+            .output()
             .unwrap();
-        assert!(st.success());
+        assert!(st.status.success());
         files.push(f);
     }
     let out = perfaudit()

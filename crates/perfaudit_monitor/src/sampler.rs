@@ -44,7 +44,7 @@ impl Sampler {
         let mut child = None;
         let (pid, command, spawned) = match &spec.target {
             TargetSpec::Pid(pid) => {
-                let cmd = std::fs::read(procfs::proc_path(*pid, "cmdline"))
+                let cmd: Vec<String> = std::fs::read(procfs::proc_path(*pid, "cmdline"))
                     .map(|b| {
                         b.split(|&c| c == 0)
                             .filter(|s| !s.is_empty())
@@ -52,6 +52,14 @@ impl Sampler {
                             .collect()
                     })
                     .unwrap_or_default();
+                // Kernel threads and zombies have no command line: show `[comm]` like ps.
+                let cmd: Vec<String> = if cmd.is_empty() {
+                    std::fs::read_to_string(procfs::proc_path(*pid, "comm"))
+                        .map(|c| vec![format!("[{}]", c.trim_end())])
+                        .unwrap_or_default()
+                } else {
+                    cmd
+                };
                 (*pid, cmd, false)
             }
             TargetSpec::Command(argv) => {

@@ -748,6 +748,8 @@ impl<'a> Checker<'a> {
             return;
         };
         self.visit_expr(&first.iter);
+        // A comprehension under `return` still iterates: its body is not "run once".
+        let old_return = std::mem::replace(&mut self.in_return, 0);
         self.sem.push_scope(ScopeKind::Comprehension);
         let mut pushed = 0;
         for (i, g) in generators.iter().enumerate() {
@@ -781,6 +783,7 @@ impl<'a> Checker<'a> {
             self.loops.pop();
         }
         self.sem.pop_scope();
+        self.in_return = old_return;
     }
 
     fn visit_pattern_bindings(&mut self, p: &'a ast::Pattern) {
