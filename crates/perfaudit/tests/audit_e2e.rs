@@ -221,11 +221,17 @@ fn config_errors_name_the_line_and_exit_2() {
     let p = tiny_project();
     let cfg = p.path().join("perfaudit.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replace("connections = 2", "conections = 2")).unwrap();
+    let bad = text.replace("connections = 2", "conections = 2");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("conections"))
+        .unwrap()
+        + 1;
+    std::fs::write(&cfg, bad).unwrap();
     let out = perfaudit().args(["audit"]).arg(p.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("perfaudit.toml:18:"), "{err}");
+    assert!(err.contains(&format!("perfaudit.toml:{line}:")), "{err}");
     assert!(err.contains("did you mean `connections`?"), "{err}");
     assert!(
         !p.path().join(".perfaudit").exists(),
@@ -374,8 +380,8 @@ fn audit_of_the_example_service() {
         .replace("runs = 5", "runs = 2")
         .replace("runs = 3", "runs = 1")
         .replace(
-            "path = \"docservice\"",
-            &format!("path = {:?}", example.join("docservice").to_str().unwrap()),
+            "path = \".\"",
+            &format!("path = {:?}", example.to_str().unwrap()),
         )
         .replace(
             "ready_url = \"/health\"",
@@ -416,6 +422,21 @@ fn audit_of_the_example_service() {
     assert!(run["metrics"]["import_time"]["value"].as_f64().unwrap() > 0.0);
     assert!(run["bench"][0]["runs"].as_u64().unwrap() == 2);
     assert_eq!(run["kpis"].as_array().unwrap().len(), 7);
+    // The deliberate flaws are found, with their code.
+    let codes: Vec<&str> = run["scan"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    for code in ["PA101", "PA201", "PA303", "PA306", "PA307", "PA403"] {
+        assert!(codes.contains(&code), "{code} not found in {codes:?}");
+    }
+    assert!(!run["scan"]["findings"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("data-chart=\"Requests per second\""));
+    assert!(page.contains("PA307"));
 }

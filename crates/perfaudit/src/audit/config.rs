@@ -21,7 +21,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
     /// The scan engine's own options (`perfaudit scan` reads the same table).
-    pub scan: Option<toml::Table>,
+    pub scan: Option<perfaudit_scan::config::ScanConfig>,
     pub service: Option<ServiceSection>,
     #[serde(default)]
     pub load: Vec<Spanned<LoadSection>>,
@@ -225,7 +225,8 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ScanSettings {
     pub root: PathBuf,
-    pub table: Option<toml::Table>,
+    /// The engine's settings, resolved from `[scan]`.
+    pub engine: perfaudit_scan::ScanSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -514,10 +515,17 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             .file_name()
             .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned())
     });
-    let scan = raw.project.scan.unwrap_or(true).then(|| ScanSettings {
-        root: rel(raw.project.path.as_deref().unwrap_or(".")),
-        table: raw.scan.clone(),
-    });
+    let scan = match raw.project.scan.unwrap_or(true) {
+        false => None,
+        true => Some(ScanSettings {
+            root: rel(raw.project.path.as_deref().unwrap_or(".")),
+            engine: perfaudit_scan::ScanSettings::resolve(
+                &perfaudit_scan::CliOverrides::default(),
+                raw.scan.as_ref(),
+            )
+            .map_err(|e| err_at(None, format!("[scan] {e}")))?,
+        }),
+    };
 
     let service = match &raw.service {
         None => None,
@@ -544,13 +552,20 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                     )
                 })?,
             };
+            let ready_url = s.ready_url.clone().unwrap_or_else(|| "/".into());
+            if ready_url.starts_with("https://") {
+                return Err(err_at(
+                    None,
+                    format!("[service] ready_url `{ready_url}`: readiness is checked over plain http; use the service's http URL"),
+                ));
+            }
             Some(ServiceSettings {
                 argv,
                 display,
                 cwd: rel(s.cwd.as_deref().unwrap_or(".")),
                 env: s.env.clone(),
                 port,
-                ready_url: s.ready_url.clone().unwrap_or_else(|| "/".into()),
+                ready_url,
                 ready_timeout: dur(
                     &s.ready_timeout,
                     Duration::from_secs(30),

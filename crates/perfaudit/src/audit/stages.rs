@@ -2,7 +2,9 @@
 
 use super::collect;
 use super::config::{BenchSettings, ImportsSettings, LoadSettings, MonitorSettings, ScanSettings};
-use perfaudit_model::run::{BenchSection, ImportsSection, ScanSection};
+use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSection};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// Quote a word for `sh`.
 fn sh_quote(s: &str) -> String {
@@ -16,8 +18,70 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-pub fn scan(_s: &ScanSettings) -> Result<ScanSection, String> {
-    Err("the scan engine (perfaudit_scan) has not landed in this build yet".into())
+/// Lines of code shown before and after a finding's line.
+const CONTEXT_LINES: u32 = 2;
+
+pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
+    if !s.root.exists() {
+        return Err(format!("{} does not exist", s.root.display()));
+    }
+    let report = perfaudit_scan::scan(&s.root, &s.engine, &|_| {});
+    let base = if s.root.is_file() {
+        s.root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        s.root.clone()
+    };
+    let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    let mut ordered: Vec<&perfaudit_model::scan::Finding> = report.findings.iter().collect();
+    ordered.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+    });
+    let findings = ordered
+        .into_iter()
+        .map(|f| {
+            let lines = sources.entry(f.path.clone()).or_insert_with(|| {
+                std::fs::read(base.join(&f.path)).ok().map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .lines()
+                        .map(|l| l.chars().take(300).collect())
+                        .collect()
+                })
+            });
+            let snippet = lines.as_ref().map_or_else(Vec::new, |lines| {
+                let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+                let last = (f.line + CONTEXT_LINES).min(lines.len() as u32);
+                (first..=last)
+                    .filter_map(|n| lines.get(n as usize - 1).map(|t| (n, t.clone())))
+                    .collect()
+            });
+            FindingView {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                severity: f.severity,
+                path: f.path.clone(),
+                line: f.line,
+                column: f.column,
+                message: f.message.clone(),
+                help: f.help.clone(),
+                snippet,
+            }
+        })
+        .collect();
+    let counts = BTreeMap::from([
+        ("error".to_string(), report.summary.error),
+        ("warning".to_string(), report.summary.warning),
+        ("info".to_string(), report.summary.info),
+    ]);
+    Ok(ScanSection {
+        root: s.root.display().to_string(),
+        files: report.files,
+        lines: report.lines,
+        counts,
+        findings,
+    })
 }
 
 pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
