@@ -264,11 +264,17 @@ impl fmt::Display for AlertRule {
     }
 }
 
+/// Most events kept per run (memory stays bounded when a rule flaps for hours); the rest
+/// are counted in `dropped`.
+pub const MAX_EVENTS: usize = 1000;
+
 /// Evaluates every rule over the sample stream.
 #[derive(Debug)]
 pub struct AlertEngine {
     rules: Vec<(AlertRule, Option<Pending>)>,
     pub events: Vec<AlertEvent>,
+    /// Events beyond `MAX_EVENTS`, not listed.
+    pub dropped: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -285,6 +291,7 @@ impl AlertEngine {
         AlertEngine {
             rules: rules.into_iter().map(|r| (r, None)).collect(),
             events: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -318,7 +325,9 @@ impl AlertEngine {
                 }
                 (false, Some(_)) => {
                     let p = pending.take().expect("matched Some");
-                    if p.fired {
+                    if p.fired && self.events.len() >= MAX_EVENTS {
+                        self.dropped += 1;
+                    } else if p.fired {
                         self.events.push(AlertEvent {
                             rule: rule.to_string(),
                             metric: rule.metric.name().to_string(),
@@ -347,8 +356,9 @@ impl AlertEngine {
             .collect()
     }
 
-    /// Close the run: events still active are reported with `active_at_end`.
-    pub fn finish(mut self) -> Vec<AlertEvent> {
+    /// Close the run: events still active are reported with `active_at_end`. Returns the
+    /// events and how many were not kept.
+    pub fn finish(mut self) -> (Vec<AlertEvent>, u64) {
         for (rule, pending) in &mut self.rules {
             if let Some(p) = pending.take() {
                 if p.fired {
@@ -369,7 +379,7 @@ impl AlertEngine {
         }
         self.events
             .sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.rule.cmp(&b.rule)));
-        self.events
+        (self.events, self.dropped)
     }
 
     /// Events so far plus those currently firing (without consuming the engine).
@@ -459,7 +469,7 @@ mod tests {
             eng.observe(&sample(i as f64, *c, 0));
         }
         assert_eq!(eng.active(), vec!["cpu>50% for 1s".to_string()]);
-        let ev = eng.finish();
+        let (ev, _) = eng.finish();
         assert_eq!(ev.len(), 3, "{ev:?}");
         // t=1..3: held 1 s (samples at 1 and 2), ended at 3.
         assert_eq!(ev[0].start_s, 1.0);
@@ -477,7 +487,7 @@ mod tests {
         let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50% for 1s").unwrap()]);
         eng.observe(&sample(0.0, 90.0, 0));
         eng.observe(&sample(0.5, 10.0, 0));
-        assert!(eng.finish().is_empty());
+        assert!(eng.finish().0.is_empty());
     }
 
     #[test]
@@ -488,12 +498,24 @@ mod tests {
         ]);
         eng.observe(&sample(0.0, 0.0, 50));
         eng.observe(&sample(1.0, 0.0, 20));
-        let ev = eng.finish();
+        let (ev, _) = eng.finish();
         assert_eq!(ev.len(), 2);
         let mem = ev.iter().find(|e| e.metric == "mem").unwrap();
         assert_eq!(mem.peak, 90.0);
         assert_eq!(mem.unit, "%");
         let rss = ev.iter().find(|e| e.metric == "rss").unwrap();
         assert_eq!(rss.peak, 20.0);
+    }
+
+    #[test]
+    fn events_are_bounded() {
+        let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50%").unwrap()]);
+        for i in 0..(2 * MAX_EVENTS + 20) {
+            let cpu = if i % 2 == 0 { 90.0 } else { 0.0 };
+            eng.observe(&sample(i as f64, cpu, 0));
+        }
+        let (ev, dropped) = eng.finish();
+        assert_eq!(ev.len(), MAX_EVENTS);
+        assert_eq!(dropped, 10);
     }
 }
