@@ -77,6 +77,19 @@ impl Metric {
         )
     }
 
+    /// Measured over the interval between two samples.
+    fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Metric::Cpu
+                | Metric::CpuUser
+                | Metric::CpuSys
+                | Metric::DiskRead
+                | Metric::DiskWrite
+                | Metric::HostCpu
+        )
+    }
+
     fn is_bytes(self) -> bool {
         matches!(
             self,
@@ -295,9 +308,13 @@ impl AlertEngine {
         }
     }
 
-    /// Feed one sample.
-    pub fn observe(&mut self, s: &Sample) {
+    /// Feed one sample. `rates_valid` is false for the first sample of a run, whose rates
+    /// (CPU, disk, host CPU) have no interval behind them and read 0: rules on rates skip it.
+    pub fn observe(&mut self, s: &Sample, rates_valid: bool) {
         for (rule, pending) in &mut self.rules {
+            if !rates_valid && rule.metric.is_rate() {
+                continue;
+            }
             let v = rule.value(s);
             let holds = v.is_some_and(|v| rule.op.holds(v, rule.threshold));
             match (holds, pending.as_mut()) {
@@ -466,7 +483,7 @@ mod tests {
             60.0, 60.0, 60.0, // still active at the end (t=9..11)
         ];
         for (i, c) in cpus.iter().enumerate() {
-            eng.observe(&sample(i as f64, *c, 0));
+            eng.observe(&sample(i as f64, *c, 0), true);
         }
         assert_eq!(eng.active(), vec!["cpu>50% for 1s".to_string()]);
         let (ev, _) = eng.finish();
@@ -485,8 +502,8 @@ mod tests {
 
         // A single sample over the threshold does not fire a `for 1s` rule.
         let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50% for 1s").unwrap()]);
-        eng.observe(&sample(0.0, 90.0, 0));
-        eng.observe(&sample(0.5, 10.0, 0));
+        eng.observe(&sample(0.0, 90.0, 0), true);
+        eng.observe(&sample(0.5, 10.0, 0), true);
         assert!(eng.finish().0.is_empty());
     }
 
@@ -496,8 +513,8 @@ mod tests {
             AlertRule::parse("mem>85%").unwrap(),
             AlertRule::parse("rss<100B").unwrap(),
         ]);
-        eng.observe(&sample(0.0, 0.0, 50));
-        eng.observe(&sample(1.0, 0.0, 20));
+        eng.observe(&sample(0.0, 0.0, 50), false);
+        eng.observe(&sample(1.0, 0.0, 20), true);
         let (ev, _) = eng.finish();
         assert_eq!(ev.len(), 2);
         let mem = ev.iter().find(|e| e.metric == "mem").unwrap();
@@ -512,10 +529,18 @@ mod tests {
         let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50%").unwrap()]);
         for i in 0..(2 * MAX_EVENTS + 20) {
             let cpu = if i % 2 == 0 { 90.0 } else { 0.0 };
-            eng.observe(&sample(i as f64, cpu, 0));
+            eng.observe(&sample(i as f64, cpu, 0), true);
         }
         let (ev, dropped) = eng.finish();
         assert_eq!(ev.len(), MAX_EVENTS);
         assert_eq!(dropped, 10);
+    }
+
+    #[test]
+    fn rate_rules_skip_the_first_sample() {
+        let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu<5%").unwrap()]);
+        eng.observe(&sample(0.0, 0.0, 0), false);
+        eng.observe(&sample(1.0, 50.0, 0), true);
+        assert!(eng.finish().0.is_empty());
     }
 }

@@ -292,7 +292,7 @@ impl Sampler {
     fn record(&mut self, sample: Sample, new_warnings: Vec<String>) {
         self.samples_total += 1;
         self.summary.push(&sample);
-        self.alerts.observe(&sample);
+        self.alerts.observe(&sample, self.samples_total > 1);
         self.rss.push(sample.t_s, sample.rss_bytes as f64);
         self.threads.push(sample.t_s, sample.threads as f64);
         match sample.fds {
