@@ -292,7 +292,7 @@ impl Sampler {
     fn record(&mut self, sample: Sample, new_warnings: Vec<String>) {
         self.samples_total += 1;
         self.summary.push(&sample);
-        self.alerts.observe(&sample);
+        self.alerts.observe(&sample, self.samples_total > 1);
         self.rss.push(sample.t_s, sample.rss_bytes as f64);
         self.threads.push(sample.t_s, sample.threads as f64);
         match sample.fds {
@@ -456,6 +456,15 @@ impl Sampler {
             .summary
             .summary(self.host.net_rx_total, self.host.net_tx_total);
         let samples_dropped = self.samples_total - self.ring.len() as u64;
+        let (alerts, alerts_dropped) = self.alerts.finish();
+        let mut warnings = self.warnings;
+        warnings.extend(self.tree.closing_warnings());
+        if alerts_dropped > 0 {
+            warnings.push(format!(
+                "{alerts_dropped} more alert events happened after the first {} (not listed)",
+                crate::alert::MAX_EVENTS
+            ));
+        }
         MonitorReport {
             schema: SCHEMA_MONITOR.to_string(),
             target: self.target,
@@ -469,9 +478,9 @@ impl Sampler {
             samples_dropped,
             samples: self.ring.into_iter().collect(),
             summary,
-            alerts: self.alerts.finish(),
+            alerts,
             leak,
-            warnings: self.warnings,
+            warnings,
         }
     }
 }

@@ -131,6 +131,25 @@ impl Tree {
         self.members.is_empty()
     }
 
+    /// Closing remarks: how many processes had unreadable fds / disk I/O in all, when more
+    /// than the one already named.
+    pub fn closing_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.warned_fd.len() > 1 {
+            w.push(format!(
+                "open file descriptors were not readable for {} processes of the tree in all",
+                self.warned_fd.len()
+            ));
+        }
+        if self.warned_io.len() > 1 {
+            w.push(format!(
+                "disk I/O was not readable for {} processes of the tree in all",
+                self.warned_io.len()
+            ));
+        }
+        w
+    }
+
     /// Read every member's counters at time `t` (seconds since start); with `discover`, first
     /// look for new descendants; with `slow`, also read disk I/O and context switches.
     /// Exited members are dropped.
@@ -147,15 +166,16 @@ impl Tree {
         self.members
             .retain_mut(|m| m.read(buf, page, by_size, samples, t, slow));
         self.last_t = Some(t);
+        // One warning per kind (the first process it concerns); the others are counted.
         for m in &self.members {
-            if m.fds.is_none() && self.warned_fd.insert(m.pid) {
+            if m.fds.is_none() && self.warned_fd.insert(m.pid) && self.warned_fd.len() == 1 {
                 out.warnings.push(format!(
                     "open file descriptors of PID {} ({}) are not readable (permission denied: \
                      run perfaudit as the same user or root); fds are reported as unknown",
                     m.pid, m.name
                 ));
             }
-            if !m.io_ok && self.warned_io.insert(m.pid) {
+            if !m.io_ok && self.warned_io.insert(m.pid) && self.warned_io.len() == 1 {
                 out.warnings.push(format!(
                     "disk I/O of PID {} ({}) is not readable (/proc/{}/io: permission denied or \
                      not supported); disk bytes are reported as unknown",
