@@ -67,6 +67,14 @@ pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
     }
 }
 
+/// Parse `source` as a single Python expression (a string annotation such as `"Optional[Foo]"`).
+/// `None` when it is not one.
+pub fn parse_expression(source: &str) -> Option<ast::Expr> {
+    ruff_python_parser::parse_expression(source)
+        .ok()
+        .map(|parsed| parsed.into_expr())
+}
+
 /// 1-based line and 1-based character column of a byte offset.
 pub fn line_col(index: &LineIndex, source: &str, offset: TextSize) -> (u32, u32) {
     let lc = index.line_column(offset, source);

@@ -12,9 +12,17 @@
 //! PA502 and PA504-PA506 are project-level checks made by the scan pipeline itself; they are
 //! in the codes table like every other rule.
 
+pub mod caching;
+pub mod checker;
 pub mod codes;
+pub mod database;
+pub mod docs;
+pub mod event_loop;
+pub mod http;
+pub mod startup;
 
-use crate::python::parser::ParsedModule;
+use crate::python::parser::{ParsedModule, Visitor};
+use crate::semantic::models::ModelIndex;
 use perfaudit_model::scan::Finding;
 use std::collections::BTreeSet;
 
@@ -76,35 +84,57 @@ pub const DEFAULT_HEAVY_IMPORTS: &[&str] = &[
 ];
 
 /// What one module contributes to the project-wide model index.
-#[derive(Debug, Clone, Default)]
-pub struct ModuleFacts {}
+pub use crate::semantic::models::ModuleFacts;
 
-/// The project-wide model index, built before rules run.
+/// The project-wide index built before rules run: every model, column, foreign key,
+/// relationship and index of the scanned tree.
 #[derive(Debug, Clone, Default)]
-pub struct ProjectIndex {}
+pub struct ProjectIndex {
+    pub models: ModelIndex,
+}
 
 impl ProjectIndex {
-    pub fn from_facts(_facts: Vec<ModuleFacts>) -> Self {
-        ProjectIndex {}
+    pub fn from_facts(facts: Vec<ModuleFacts>) -> Self {
+        ProjectIndex {
+            models: ModelIndex::from_facts(facts),
+        }
     }
 }
 
-/// Cheap textual test: may this module contribute facts (models, migrations)? Modules for
-/// which this is false need not be passed to [`collect_facts`].
-pub fn may_have_facts(_source: &str) -> bool {
-    false
+/// Cheap textual test: may this module contribute facts (models, migrations, DRF settings)?
+/// Modules for which this is false need not be passed to [`collect_facts`].
+pub fn may_have_facts(source: &str) -> bool {
+    const NEEDLES: &[&str] = &[
+        "Column(",
+        "mapped_column",
+        "relationship(",
+        "models.",
+        "ForeignKey",
+        "create_index",
+        "Index(",
+        "DEFAULT_PAGINATION_CLASS",
+        "__tablename__",
+        "foreign_key",
+        "Table(",
+        "Field(",
+    ];
+    NEEDLES
+        .iter()
+        .any(|n| memchr::memmem::find(source.as_bytes(), n.as_bytes()).is_some())
 }
 
 /// Extract this module's contribution to the project index.
-pub fn collect_facts(_input: &ModuleInput) -> ModuleFacts {
-    ModuleFacts {}
+pub fn collect_facts(input: &ModuleInput) -> ModuleFacts {
+    crate::semantic::models::collect(input.rel_path, input.source, input.parsed)
 }
 
 /// Run every enabled rule over one module (one traversal), returning its findings.
 pub fn check_module(
-    _input: &ModuleInput,
-    _project: &ProjectIndex,
-    _settings: &RuleSettings,
+    input: &ModuleInput,
+    project: &ProjectIndex,
+    settings: &RuleSettings,
 ) -> Vec<Finding> {
-    Vec::new()
+    let mut checker = checker::Checker::new(input, project, settings);
+    checker.visit_body(input.parsed.body());
+    checker.finish()
 }

@@ -1,0 +1,167 @@
+//! Measurement driver for the rule engine (not the `perfaudit scan` pipeline): walks a
+//! directory, parses every `.py` file, builds the project index, runs the rules, and prints
+//! the findings as JSON lines.
+//!
+//! ```text
+//! cargo run --release -p perfaudit_scan --example rules_check -- DIR [--no-rules]
+//!     [--select PA3,PA401] [--stats]
+//! ```
+//! `--no-rules` only walks, reads and parses (the baseline for the rules' overhead).
+
+use perfaudit_scan::python::parser::parse_module;
+use perfaudit_scan::rules::{
+    check_module, codes, collect_facts, may_have_facts, ModuleInput, ProjectIndex, RuleSettings,
+};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut root = None;
+    let mut no_rules = false;
+    let mut stats = false;
+    let mut select: Option<String> = None;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--no-rules" => no_rules = true,
+            "--stats" => stats = true,
+            "--select" => select = args.next(),
+            other => root = Some(PathBuf::from(other)),
+        }
+    }
+    let root = root.expect("usage: rules_check DIR [--no-rules] [--select CODES] [--stats]");
+    let t0 = Instant::now();
+    let files = walk(&root);
+    let mut settings = RuleSettings::default();
+    if let Some(sel) = select {
+        settings.enabled = sel
+            .split(',')
+            .flat_map(|s| codes::matching(s).into_iter().map(|r| r.code))
+            .collect();
+    }
+    let rel = |p: &Path| -> String {
+        p.strip_prefix(&root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    if no_rules {
+        let n: usize = files
+            .par_iter()
+            .map(|p| {
+                let Ok(src) = std::fs::read_to_string(p) else {
+                    return 0;
+                };
+                usize::from(parse_module(&src).is_ok())
+            })
+            .sum();
+        if stats {
+            eprintln!(
+                "files={} parsed={n} elapsed={:?}",
+                files.len(),
+                t0.elapsed()
+            );
+        }
+        return;
+    }
+    // Phase 1: facts from model/migration modules.
+    let facts: Vec<_> = files
+        .par_iter()
+        .filter_map(|p| {
+            let src = std::fs::read_to_string(p).ok()?;
+            if !may_have_facts(&src) {
+                return None;
+            }
+            let parsed = parse_module(&src).ok()?;
+            let r = rel(p);
+            Some(collect_facts(&ModuleInput {
+                rel_path: &r,
+                module_name: None,
+                source: &src,
+                parsed: &parsed,
+            }))
+        })
+        .collect();
+    let n_fact_files = facts.len();
+    let project = ProjectIndex::from_facts(facts);
+    let t1 = t0.elapsed();
+    // Phase 2: rules.
+    let mut findings: Vec<_> = files
+        .par_iter()
+        .flat_map_iter(|p| {
+            let Ok(src) = std::fs::read_to_string(p) else {
+                return Vec::new();
+            };
+            let Ok(parsed) = parse_module(&src) else {
+                return Vec::new();
+            };
+            let r = rel(p);
+            check_module(
+                &ModuleInput {
+                    rel_path: &r,
+                    module_name: None,
+                    source: &src,
+                    parsed: &parsed,
+                },
+                &project,
+                &settings,
+            )
+        })
+        .collect();
+    findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    let out = std::io::stdout();
+    let mut w = std::io::BufWriter::new(out.lock());
+    for f in &findings {
+        let _ = writeln!(w, "{}", serde_json::to_string(f).unwrap_or_default());
+    }
+    let _ = w.flush();
+    if stats {
+        let mut counts = std::collections::BTreeMap::new();
+        for f in &findings {
+            *counts.entry(f.code.as_str()).or_insert(0usize) += 1;
+        }
+        eprintln!(
+            "files={} fact_files={n_fact_files} models={} index_built={t1:?} elapsed={:?}",
+            files.len(),
+            project.models.models.len(),
+            t0.elapsed()
+        );
+        for (c, n) in counts {
+            eprintln!("{c} {n}");
+        }
+    }
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .filter_entry(|e| {
+            let n = e.file_name().to_string_lossy();
+            !matches!(
+                n.as_ref(),
+                ".git"
+                    | "venv"
+                    | ".venv"
+                    | "node_modules"
+                    | "site-packages"
+                    | "__pycache__"
+                    | "build"
+                    | "dist"
+                    | ".tox"
+                    | ".mypy_cache"
+            )
+        })
+        .build();
+    for e in walker.flatten() {
+        if e.file_type().is_some_and(|t| t.is_file())
+            && e.path().extension().is_some_and(|x| x == "py")
+        {
+            files.push(e.into_path());
+        }
+    }
+    files.sort();
+    files
+}
