@@ -286,7 +286,9 @@ impl Worker {
                 let n = self.next_slot.get();
                 let i = n * u64::from(self.threads) + u64::from(self.index);
                 let at = s.t0 + Duration::from_secs_f64(schedule.time_of(i)?);
-                if s.deadline.is_some_and(|d| at >= d) {
+                // Past the deadline nothing more is sent, not even requests still due from
+                // the backlog: those are reported as not sent.
+                if s.deadline.is_some_and(|d| at >= d || now >= d) {
                     return None;
                 }
                 self.next_slot.set(n + 1);
