@@ -35,7 +35,11 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
         writeln!(w, "| latency {name} | {} |", fmt_us(v as f64))?;
     }
     writeln!(w, "| latency mean | {} |", fmt_us(l.mean))?;
-    writeln!(w, "| time to first byte p99 | {} |", fmt_us(r.ttfb_us.p99 as f64))?;
+    writeln!(
+        w,
+        "| time to first byte p99 | {} |",
+        fmt_us(r.ttfb_us.p99 as f64)
+    )?;
     writeln!(
         w,
         "| connections opened | {} (connect p50 {}) |",
@@ -44,8 +48,17 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
     )?;
     if let Some(om) = &r.open_model {
         writeln!(w, "| target rate | {:.1}/s |", om.rate)?;
-        writeln!(w, "| requests not sent | {} of {} |", fmt_count(om.not_sent), fmt_count(om.scheduled))?;
-        writeln!(w, "| schedule lag p99 | {} |", fmt_us(om.schedule_lag_us.p99 as f64))?;
+        writeln!(
+            w,
+            "| requests not sent | {} of {} |",
+            fmt_count(om.not_sent),
+            fmt_count(om.scheduled)
+        )?;
+        writeln!(
+            w,
+            "| schedule lag p99 | {} |",
+            fmt_us(om.schedule_lag_us.p99 as f64)
+        )?;
     }
     writeln!(
         w,
@@ -53,7 +66,11 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
         fmt_bytes(r.bytes.sent),
         fmt_bytes(r.bytes.received)
     )?;
-    writeln!(w, "| generator CPU | user {:.2} s, sys {:.2} s |", r.cpu_s.user, r.cpu_s.sys)?;
+    writeln!(
+        w,
+        "| generator CPU | user {:.2} s, sys {:.2} s |",
+        r.cpu_s.user, r.cpu_s.sys
+    )?;
     if !r.status.is_empty() || !r.errors.is_empty() {
         writeln!(w)?;
         writeln!(w, "| outcome | count |")?;
@@ -67,7 +84,10 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
     }
     if r.endpoints.len() > 1 {
         writeln!(w)?;
-        writeln!(w, "| endpoint | requests | req/s | errors | p50 | p99 | max |")?;
+        writeln!(
+            w,
+            "| endpoint | requests | req/s | errors | p50 | p99 | max |"
+        )?;
         writeln!(w, "|---|---:|---:|---:|---:|---:|---:|")?;
         for e in &r.endpoints {
             writeln!(
@@ -94,7 +114,10 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
                 w,
                 "| `{}` | {} | {} | {} | {} |",
                 t.expr.replace('`', "'").replace('|', "\\|"),
-                t.endpoint.as_deref().map(md).unwrap_or_else(|| "all".into()),
+                t.endpoint
+                    .as_deref()
+                    .map(md)
+                    .unwrap_or_else(|| "all".into()),
                 limit,
                 actual,
                 if t.passed { "pass" } else { "**FAIL**" }

@@ -20,7 +20,11 @@ fn summary(w: &mut dyn Write, labels: &str, s: &LatencySummary, count: u64) -> i
             v as f64 / 1e6
         )?;
     }
-    let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+    let braces = if labels.is_empty() {
+        String::new()
+    } else {
+        format!("{{{labels}}}")
+    };
     writeln!(w, "perfaudit_load_latency_seconds_count{braces} {count}")?;
     writeln!(
         w,
@@ -32,8 +36,15 @@ fn summary(w: &mut dyn Write, labels: &str, s: &LatencySummary, count: u64) -> i
 pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
     let target = format!("target=\"{}\"", lv(&r.target));
     writeln!(w, "# TYPE perfaudit_load_requests counter")?;
-    writeln!(w, "# HELP perfaudit_load_requests Requests completed during measurement.")?;
-    writeln!(w, "perfaudit_load_requests_total{{{target}}} {}", r.requests)?;
+    writeln!(
+        w,
+        "# HELP perfaudit_load_requests Requests completed during measurement."
+    )?;
+    writeln!(
+        w,
+        "perfaudit_load_requests_total{{{target}}} {}",
+        r.requests
+    )?;
     for e in &r.endpoints {
         writeln!(
             w,
@@ -43,18 +54,34 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
         )?;
     }
     writeln!(w, "# TYPE perfaudit_load_duration_seconds gauge")?;
-    writeln!(w, "perfaudit_load_duration_seconds{{{target}}} {}", r.duration_s)?;
+    writeln!(
+        w,
+        "perfaudit_load_duration_seconds{{{target}}} {}",
+        r.duration_s
+    )?;
     writeln!(w, "# TYPE perfaudit_load_requests_per_second gauge")?;
-    writeln!(w, "perfaudit_load_requests_per_second{{{target}}} {}", r.rps)?;
+    writeln!(
+        w,
+        "perfaudit_load_requests_per_second{{{target}}} {}",
+        r.rps
+    )?;
     writeln!(w, "# TYPE perfaudit_load_error_ratio gauge")?;
     writeln!(w, "perfaudit_load_error_ratio{{{target}}} {}", r.error_rate)?;
     writeln!(w, "# TYPE perfaudit_load_errors counter")?;
     for (k, v) in &r.errors {
-        writeln!(w, "perfaudit_load_errors_total{{{target},kind=\"{}\"}} {v}", lv(k))?;
+        writeln!(
+            w,
+            "perfaudit_load_errors_total{{{target},kind=\"{}\"}} {v}",
+            lv(k)
+        )?;
     }
     writeln!(w, "# TYPE perfaudit_load_responses counter")?;
     for (k, v) in &r.status {
-        writeln!(w, "perfaudit_load_responses_total{{{target},code=\"{}\"}} {v}", lv(k))?;
+        writeln!(
+            w,
+            "perfaudit_load_responses_total{{{target},code=\"{}\"}} {v}",
+            lv(k)
+        )?;
     }
     writeln!(w, "# TYPE perfaudit_load_latency_seconds summary")?;
     writeln!(w, "# UNIT perfaudit_load_latency_seconds seconds")?;
@@ -65,11 +92,23 @@ pub fn write(w: &mut dyn Write, r: &LoadResult) -> io::Result<()> {
     }
     if let Some(om) = &r.open_model {
         writeln!(w, "# TYPE perfaudit_load_not_sent counter")?;
-        writeln!(w, "perfaudit_load_not_sent_total{{{target}}} {}", om.not_sent)?;
+        writeln!(
+            w,
+            "perfaudit_load_not_sent_total{{{target}}} {}",
+            om.not_sent
+        )?;
     }
     writeln!(w, "# TYPE perfaudit_load_cpu_seconds counter")?;
-    writeln!(w, "perfaudit_load_cpu_seconds_total{{{target},mode=\"user\"}} {}", r.cpu_s.user)?;
-    writeln!(w, "perfaudit_load_cpu_seconds_total{{{target},mode=\"system\"}} {}", r.cpu_s.sys)?;
+    writeln!(
+        w,
+        "perfaudit_load_cpu_seconds_total{{{target},mode=\"user\"}} {}",
+        r.cpu_s.user
+    )?;
+    writeln!(
+        w,
+        "perfaudit_load_cpu_seconds_total{{{target},mode=\"system\"}} {}",
+        r.cpu_s.sys
+    )?;
     if !r.thresholds.is_empty() {
         writeln!(w, "# TYPE perfaudit_load_threshold_passed gauge")?;
         for t in &r.thresholds {

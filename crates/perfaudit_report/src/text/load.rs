@@ -70,7 +70,11 @@ fn latency_line(s: &LatencySummary) -> String {
 }
 
 pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> {
-    let version = if r.http_version == "2" { "HTTP/2" } else { "HTTP/1.1" };
+    let version = if r.http_version == "2" {
+        "HTTP/2"
+    } else {
+        "HTTP/1.1"
+    };
     writeln!(
         w,
         "{} {}  ({} model, {} connections, {} threads, {})",
@@ -93,7 +97,11 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
         fmt_count(r.requests),
         r.duration_s,
         style.bold(&format!("{:.1}", r.rps)),
-        if errors > 0 { style.red(&err_text) } else { err_text }
+        if errors > 0 {
+            style.red(&err_text)
+        } else {
+            err_text
+        }
     )?;
     if r.warmup_s > 0.0 {
         writeln!(w, "  warm-up     {:.2}s (excluded)", r.warmup_s)?;
@@ -103,7 +111,12 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
     } else {
         ""
     };
-    writeln!(w, "  latency     {}{}", latency_line(&r.latency_us), style.dim(from))?;
+    writeln!(
+        w,
+        "  latency     {}{}",
+        latency_line(&r.latency_us),
+        style.dim(from)
+    )?;
     writeln!(
         w,
         "  ttfb        p50 {}  p99 {}  max {}",
@@ -125,7 +138,11 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
             "  schedule    rate {:.1}/s  scheduled {}  {}  lag p50 {}  p99 {}  max {}",
             om.rate,
             fmt_count(om.scheduled),
-            if om.not_sent > 0 { style.yellow(&not_sent) } else { not_sent },
+            if om.not_sent > 0 {
+                style.yellow(&not_sent)
+            } else {
+                not_sent
+            },
             fmt_us(om.schedule_lag_us.p50 as f64),
             fmt_us(om.schedule_lag_us.p99 as f64),
             fmt_us(om.schedule_lag_us.max as f64)
@@ -173,7 +190,13 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
     )?;
     if r.endpoints.len() > 1 {
         writeln!(w)?;
-        let width = r.endpoints.iter().map(|e| e.name.chars().count()).max().unwrap_or(4).max(8);
+        let width = r
+            .endpoints
+            .iter()
+            .map(|e| e.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(8);
         writeln!(
             w,
             "  {:<width$}  {:>10} {:>10} {:>7} {:>9} {:>9} {:>9}",
@@ -204,9 +227,19 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
                 .unwrap_or_default();
             let _ = limit;
             let line = if t.passed {
-                format!("  {} {}{}  (actual {actual})", style.green("pass"), t.expr, scope)
+                format!(
+                    "  {} {}{}  (actual {actual})",
+                    style.green("pass"),
+                    t.expr,
+                    scope
+                )
             } else {
-                format!("  {} {}{}  (actual {actual})", style.red("FAIL"), t.expr, scope)
+                format!(
+                    "  {} {}{}  (actual {actual})",
+                    style.red("FAIL"),
+                    t.expr,
+                    scope
+                )
             };
             writeln!(w, "{line}")?;
         }
@@ -215,7 +248,10 @@ pub fn write(w: &mut dyn Write, r: &LoadResult, style: Style) -> io::Result<()> 
             writeln!(
                 w,
                 "  {}",
-                style.red(&format!("{breached} of {} thresholds breached", r.thresholds.len()))
+                style.red(&format!(
+                    "{breached} of {} thresholds breached",
+                    r.thresholds.len()
+                ))
             )?;
         }
     }
