@@ -391,6 +391,13 @@ fn audit_of_the_example_service() {
             ),
         )
         .replace(
+            "scenario = \"mixed.toml\"",
+            &format!(
+                "scenario = {:?}",
+                example.join("mixed.toml").to_str().unwrap()
+            ),
+        )
+        .replace(
             "[[imports]]",
             &format!("[[imports]]\ncwd = {:?}", example.to_str().unwrap()),
         )
@@ -418,7 +425,8 @@ fn audit_of_the_example_service() {
         .iter()
         .map(|l| l["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["list", "document", "search"]);
+    assert_eq!(names, ["list", "mixed", "search"]);
+    assert_eq!(run["load"][1]["endpoints"].as_array().unwrap().len(), 3);
     assert!(run["metrics"]["import_time"]["value"].as_f64().unwrap() > 0.0);
     assert!(run["bench"][0]["runs"].as_u64().unwrap() == 2);
     assert_eq!(run["kpis"].as_array().unwrap().len(), 7);

@@ -164,8 +164,10 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| settings.history.clone())
         .unwrap_or_else(|| settings.base_dir.join(perfaudit_history::DEFAULT_PATH));
+    // With --no-store, an absent history is not created just to find no baseline in it.
     let use_history = !(args.no_store && args.no_compare)
-        && (settings.history.is_some() || args.history.is_some());
+        && (settings.history.is_some() || args.history.is_some())
+        && (!args.no_store || history_path.exists());
     let mut history = if use_history {
         Some(History::open(&history_path)?)
     } else {
