@@ -149,6 +149,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             Format::Text,
             Format::Json,
             Format::Markdown,
+            Format::Html,
             Format::Openmetrics,
             Format::Csv,
         ],
@@ -302,6 +303,7 @@ fn render(
     match format {
         Format::Json => r::json::write(w, report),
         Format::Markdown => r::markdown::monitor::write(w, report),
+        Format::Html => r::html::monitor::write(w, report),
         Format::Openmetrics => r::openmetrics::monitor::write(w, report),
         Format::Csv => r::csv::monitor::write(w, report),
         _ => r::text::monitor::write(w, report, style),
