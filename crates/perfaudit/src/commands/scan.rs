@@ -60,13 +60,6 @@ pub struct ScanArgs {
     pub python_env: Option<PathBuf>,
 }
 
-/// mimalloc (ruff uses jemalloc/mimalloc too): parsing allocates and frees millions of small
-/// AST nodes, and glibc's malloc spent ~15% of a scan's CPU time in its own bookkeeping
-/// (perf, saleor corpus). Builds with the `cc` crate only (no make/autoconf).
-/// (Process-wide; it lives here because the scan is what needs it.)
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
