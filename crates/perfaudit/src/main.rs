@@ -1,6 +1,7 @@
 //! The `perfaudit` binary: parse the command line, resolve the output policy, run one command,
 //! turn its outcome into an exit code. The work lives in the library crates.
 
+mod audit;
 mod cli;
 mod commands;
 mod exit;

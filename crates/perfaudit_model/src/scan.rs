@@ -1,4 +1,5 @@
-//! The `perfaudit/scan/v1` document: inventory, imports, findings. Owned by the scan stage.
+//! The `perfaudit/scan/v1` document: inventory, imports, dependencies, findings, diagnostics.
+//! Owned by the scan stage. Field names are a public contract (DESIGN.md, "Output contract").
 
 use crate::Severity;
 use serde::{Deserialize, Serialize};
@@ -29,4 +30,238 @@ pub struct Finding {
     pub end_line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_column: Option<u32>,
+}
+
+/// The whole scan document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Always `perfaudit/scan/v1`.
+    pub schema: String,
+    /// The scanned root as given on the command line.
+    pub root: String,
+    /// Files counted in the inventory (after ignores and excludes).
+    pub files: u64,
+    /// Lines of text files (binary files count 0).
+    pub lines: u64,
+    /// Total size in bytes.
+    pub bytes: u64,
+    /// Python modules (`.py`/`.pyi`) found, and how many of them were parsed.
+    pub python_files: u64,
+    pub parsed_files: u64,
+    /// Per language, largest first (by lines, then bytes).
+    pub languages: Vec<LanguageStat>,
+    /// Per file extension (`.py`, `(none)` for files without one), largest first.
+    pub extensions: Vec<ExtensionStat>,
+    /// The largest files by size.
+    pub largest_files: Vec<FileStat>,
+    pub imports: ImportSummary,
+    pub dependencies: DependencySummary,
+    /// Findings, sorted by path, line, column, code.
+    pub findings: Vec<Finding>,
+    /// Findings silenced by `# perfaudit: ignore` comments.
+    pub suppressed: u64,
+    /// Counts of findings per severity and per code.
+    pub summary: FindingSummary,
+    /// Per-file problems (unreadable, syntax error, not UTF-8, binary, too large, empty).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Wall time of the scan in milliseconds.
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageStat {
+    pub language: String,
+    pub files: u64,
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionStat {
+    /// `.py`, or `(none)`.
+    pub extension: String,
+    pub language: String,
+    pub files: u64,
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    pub path: String,
+    pub language: String,
+    pub bytes: u64,
+    pub lines: u64,
+}
+
+/// Where an imported top-level module comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    Stdlib,
+    ThirdParty,
+    FirstParty,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Stdlib => "stdlib",
+            ImportKind::ThirdParty => "third-party",
+            ImportKind::FirstParty => "first-party",
+        }
+    }
+}
+
+/// The import index of the scanned tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    /// Imported modules counted per statement alias (`import a, b` is 2; `from x import a, b` is 1).
+    pub total: u64,
+    /// Distinct top-level modules imported.
+    pub unique: u64,
+    /// The most imported top-level modules.
+    pub most_common: Vec<ModuleCount>,
+    /// Distinct top-level modules of each kind.
+    pub stdlib: u64,
+    pub third_party: u64,
+    pub first_party: u64,
+    /// The distinct third-party top-level modules, sorted.
+    pub third_party_modules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleCount {
+    pub module: String,
+    pub kind: ImportKind,
+    /// Import statements naming it.
+    pub count: u64,
+    /// Files importing it.
+    pub files: u64,
+}
+
+/// What the dependency manifests declare.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencySummary {
+    /// Manifests read, relative to the root (`requirements.txt`, `pyproject.toml`, ...).
+    pub manifests: Vec<String>,
+    /// Where the import names of distributions came from: `environment` (an installed
+    /// environment's metadata, path given) or `builtin` (the built-in table).
+    pub mapping: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Declared distributions (PEP 503 normalised), application and development.
+    pub declared: Vec<DeclaredDependency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredDependency {
+    /// Distribution name as written.
+    pub name: String,
+    /// Development/test dependency (dev requirements file, dependency group, dev extra).
+    pub dev: bool,
+    /// Manifest and 1-based line.
+    pub source: String,
+    pub line: u32,
+    /// Top-level modules it provides (from the environment, the table or the name).
+    pub modules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingSummary {
+    pub error: u64,
+    pub warning: u64,
+    pub info: u64,
+    pub by_code: Vec<CodeCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeCount {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub count: u64,
+}
+
+/// Why a file (or directory) could not be fully analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// Could not be read (permissions, I/O error); a directory that could not be listed.
+    Unreadable,
+    /// A Python syntax error (like ruff's E999).
+    SyntaxError,
+    /// Not valid UTF-8.
+    NotUtf8,
+    /// A `.py` file holding binary data (NUL bytes).
+    Binary,
+    /// Over the size limit; counted in the inventory, not parsed.
+    TooLarge,
+    /// An empty module (not `__init__.py`).
+    Empty,
+    /// A symbolic link loop, not followed.
+    SymlinkLoop,
+    /// A dependency manifest or configuration that could not be understood.
+    BadManifest,
+}
+
+impl DiagnosticKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticKind::Unreadable => "unreadable",
+            DiagnosticKind::SyntaxError => "syntax-error",
+            DiagnosticKind::NotUtf8 => "not-utf8",
+            DiagnosticKind::Binary => "binary",
+            DiagnosticKind::TooLarge => "too-large",
+            DiagnosticKind::Empty => "empty",
+            DiagnosticKind::SymlinkLoop => "symlink-loop",
+            DiagnosticKind::BadManifest => "bad-manifest",
+        }
+    }
+
+    /// How much the problem matters: unreadable input and files that could not be
+    /// analysed are errors; skipped binary/oversized files warnings; empty modules info.
+    pub fn severity(self) -> Severity {
+        match self {
+            DiagnosticKind::Unreadable
+            | DiagnosticKind::SyntaxError
+            | DiagnosticKind::NotUtf8
+            | DiagnosticKind::BadManifest => Severity::Error,
+            DiagnosticKind::Binary | DiagnosticKind::TooLarge => Severity::Warning,
+            DiagnosticKind::Empty | DiagnosticKind::SymlinkLoop => Severity::Info,
+        }
+    }
+}
+
+/// A per-file problem: the path, what kind, and a readable reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Relative to the scanned root, `/`-separated (`.` for the root itself).
+    pub path: String,
+    pub kind: DiagnosticKind,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Diagnostic {
+    pub fn new(path: impl Into<String>, kind: DiagnosticKind, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.into(),
+            kind,
+            severity: kind.severity(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
 }

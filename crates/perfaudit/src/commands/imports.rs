@@ -1,16 +1,85 @@
-//! `perfaudit imports`. (Under construction by its issue; this placeholder only parses.)
+//! `perfaudit imports`: a repeatable `python -X importtime` profile of one module.
 
+use crate::cli::Format;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget};
+use perfaudit_bench::{profile_imports, ImportsSpec};
+use perfaudit_report::style::Style;
+use std::path::PathBuf;
+use std::time::Duration;
 
+/// Profile `import MODULE` with `python -X importtime` in fresh processes: median total import
+/// time, module count, top modules by self and cumulative time, the slowest branch, and the
+/// application / third-party / stdlib split. Output formats: text (default), json, markdown.
 #[derive(Debug, Args)]
 pub struct ImportsArgs {
-    /// Arguments (being built).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// The dotted module to import (`app`, `app.main`).
+    #[arg(value_name = "MODULE")]
+    pub module: String,
+
+    /// The Python interpreter (a virtualenv's `bin/python` to see its packages).
+    #[arg(long, value_name = "PY", default_value = "python3")]
+    pub python: String,
+
+    /// Fresh interpreter processes to measure (after one untimed warm-up run).
+    #[arg(long, short = 'r', value_name = "N", default_value_t = 10)]
+    pub runs: usize,
+
+    /// Modules listed in each top-N table.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Run Python in this directory (where the application is importable from).
+    #[arg(long, short = 'C', value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// Use `-X importtime=2` (Python 3.14+: also count imports of already-loaded modules).
+    #[arg(long)]
+    pub importtime2: bool,
 }
 
-pub fn run(_args: ImportsArgs, _out: &OutputPolicy) -> anyhow::Result<Status> {
-    anyhow::bail!("`perfaudit imports` is not available in this build yet")
+pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+    let format = out.format_or(
+        Format::Text,
+        &[Format::Text, Format::Json, Format::Markdown],
+    )?;
+    if args.runs == 0 {
+        anyhow::bail!("--runs must be at least 1");
+    }
+    if let Some(dir) = &args.directory {
+        if !dir.is_dir() {
+            anyhow::bail!("--directory {}: not a directory", dir.display());
+        }
+    }
+    let spec = ImportsSpec {
+        module: args.module.clone(),
+        python: args.python.clone(),
+        runs: args.runs,
+        top: args.top,
+        importtime2: args.importtime2,
+        cwd: args.directory.clone(),
+        env: Vec::new(),
+    };
+    let spinner = out.progress.then(|| {
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        pb.set_message(format!(
+            "importing {} in {} fresh {} processes",
+            args.module, args.runs, args.python
+        ));
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    });
+    let result = profile_imports(&spec);
+    if let Some(pb) = spinner {
+        pb.finish_and_clear();
+    }
+    let doc = result?;
+    out.emit(|w| match format {
+        Format::Json => perfaudit_report::json::write(w, &doc),
+        Format::Markdown => perfaudit_report::markdown::imports::render(w, &doc),
+        _ => perfaudit_report::text::imports::render(w, &doc, Style::new(out.color)),
+    })?;
+    Ok(Status::Success)
 }

@@ -1,0 +1,977 @@
+//! `perfaudit.toml`: the audit's configuration. Parsed with serde; unknown keys are rejected
+//! with their line and a "did you mean" suggestion; every quantity is checked before anything
+//! runs. The README's "perfaudit audit" section documents every key.
+
+use super::metrics::{catalog, suggest};
+use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
+use perfaudit_model::run::{Kpi, Op};
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+pub const FILE_NAME: &str = "perfaudit.toml";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub project: ProjectSection,
+    /// The scan engine's own options (`perfaudit scan` reads the same table).
+    pub scan: Option<perfaudit_scan::config::ScanConfig>,
+    pub service: Option<ServiceSection>,
+    #[serde(default)]
+    pub load: Vec<Spanned<LoadSection>>,
+    #[serde(default)]
+    pub bench: Vec<Spanned<BenchSection>>,
+    #[serde(default)]
+    pub imports: Vec<Spanned<ImportsSection>>,
+    #[serde(default)]
+    pub monitor: MonitorSection,
+    #[serde(default)]
+    pub kpis: Kpis,
+    #[serde(default)]
+    pub regression: RegressionSection,
+    #[serde(default)]
+    pub history: HistorySection,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSection {
+    /// Name in the history (default: the config directory's name).
+    pub name: Option<String>,
+    /// The code to scan, relative to the config file (default `.`).
+    pub path: Option<String>,
+    /// Run the static scan (default true).
+    pub scan: Option<bool>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A command as a shell-like string or an argument array.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CommandSpec {
+    Line(String),
+    Argv(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PortSpec {
+    Fixed(u16),
+    Auto(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    pub command: CommandSpec,
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// `"auto"` (default): perfaudit picks a free port; `{port}` in the command, env values,
+    /// URLs is replaced by it and `PORT` is set.
+    pub port: Option<PortSpec>,
+    /// Default `/`; relative URLs are resolved against `http://127.0.0.1:{port}`.
+    pub ready_url: Option<String>,
+    pub ready_timeout: Option<String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSection {
+    pub name: Option<String>,
+    /// The URL to load (relative to the service), or, with `scenario`, its base URL.
+    pub url: Option<String>,
+    /// A `perfaudit load --scenario` file (several weighted endpoints, stages, templates);
+    /// the keys below override its values.
+    pub scenario: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub duration: Option<String>,
+    pub connections: Option<u32>,
+    /// Requests per second (open model); omitted: as fast as the connections go.
+    pub rate: Option<f64>,
+    pub timeout: Option<String>,
+    pub warmup: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchSection {
+    pub name: Option<String>,
+    pub command: CommandSpec,
+    pub runs: Option<u32>,
+    pub warmup: Option<u32>,
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportsSection {
+    pub module: String,
+    pub runs: Option<u32>,
+    pub python: Option<String>,
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSection {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub interval: Option<String>,
+    /// `perfaudit monitor --alert` rules: `rss > 300MB for 2s`, `cpu > 90%`.
+    #[serde(default)]
+    pub alerts: Vec<String>,
+}
+
+impl Default for MonitorSection {
+    fn default() -> Self {
+        MonitorSection {
+            enabled: true,
+            interval: None,
+            alerts: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum KpiSpec {
+    Target(String),
+    Detailed(KpiDetail),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpiDetail {
+    pub target: String,
+    /// A stricter target: missing it (while meeting `target`) is a warning.
+    pub warn: Option<String>,
+}
+
+/// `[kpis]` in document order.
+#[derive(Debug, Default)]
+pub struct Kpis(pub Vec<(String, Spanned<KpiSpec>)>);
+
+impl<'de> Deserialize<'de> for Kpis {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Kpis;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of metric = \"< target\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Kpis, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, val)) = m.next_entry::<String, Spanned<KpiSpec>>()? {
+                    v.push((k, val));
+                }
+                Ok(Kpis(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RegressionSection {
+    pub threshold: Option<String>,
+    pub significance: Option<f64>,
+    /// Metrics to judge (default: every metric both runs measured).
+    pub metrics: Option<Vec<String>>,
+    /// `warn` (default) or `refuse` when the baseline was measured elsewhere.
+    pub environment: Option<String>,
+    /// Whether a significant regression fails the audit (default true).
+    pub fail: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySection {
+    pub path: Option<String>,
+    /// Store runs (default true).
+    pub store: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolved settings: everything checked, quantities parsed, paths absolute.
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config_path: PathBuf,
+    pub base_dir: PathBuf,
+    pub project: String,
+    pub scan: Option<ScanSettings>,
+    pub service: Option<ServiceSettings>,
+    pub load: Vec<LoadSettings>,
+    pub bench: Vec<BenchSettings>,
+    pub imports: Vec<ImportsSettings>,
+    pub monitor: Option<MonitorSettings>,
+    pub kpis: Vec<(Kpi, Option<(Op, f64)>)>,
+    pub regression: RegressionSettings,
+    pub history: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    pub root: PathBuf,
+    /// The engine's settings, resolved from `[scan]`.
+    pub engine: perfaudit_scan::ScanSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub argv: Vec<String>,
+    /// The command as written, for reports.
+    pub display: String,
+    pub cwd: PathBuf,
+    pub env: BTreeMap<String, String>,
+    /// None: pick a free port.
+    pub port: Option<u16>,
+    pub ready_url: String,
+    pub ready_timeout: Duration,
+    pub stop_signal: i32,
+    pub stop_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadSettings {
+    pub name: String,
+    /// The URL (a path resolves against the service); with a scenario, its base URL.
+    pub url: Option<String>,
+    pub scenario: Option<PathBuf>,
+    /// The keys given explicitly (they override a scenario's values).
+    pub explicit: LoadOverrides,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub duration: Duration,
+    pub connections: u32,
+    pub rate: Option<f64>,
+    pub timeout: Duration,
+    pub warmup: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOverrides {
+    pub duration: Option<String>,
+    pub connections: Option<u32>,
+    pub rate: Option<f64>,
+    pub timeout: Option<String>,
+    pub warmup: Option<String>,
+    pub method: Option<String>,
+    pub body: Option<String>,
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    pub name: String,
+    pub argv: Vec<String>,
+    pub display: String,
+    pub runs: u32,
+    pub warmup: u32,
+    pub cwd: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportsSettings {
+    pub module: String,
+    pub runs: u32,
+    pub python: String,
+    pub cwd: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    pub interval: Duration,
+    pub alerts: Vec<perfaudit_monitor::AlertRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegressionSettings {
+    pub threshold: f64,
+    pub alpha: f64,
+    pub metrics: Option<Vec<String>>,
+    pub refuse_other_environment: bool,
+    pub fail: bool,
+}
+
+/// A config error with its location: `perfaudit.toml:12:5: unknown field ...`.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some((l, c)) => write!(f, "{}:{l}:{c}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+    (line, col)
+}
+
+/// Add "did you mean" to serde's `unknown field `x`, expected one of `a`, `b``.
+fn improve_message(msg: &str) -> String {
+    let msg = msg.trim_end();
+    let Some(rest) = msg.strip_prefix("unknown field `") else {
+        return msg.to_string();
+    };
+    let Some((field, tail)) = rest.split_once('`') else {
+        return msg.to_string();
+    };
+    let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+    match suggest(field, expected.iter().copied()) {
+        Some(s) => format!("{msg}; did you mean `{s}`?"),
+        None => msg.to_string(),
+    }
+}
+
+/// Find the config: `perfaudit.toml` in DIR, or the file itself.
+pub fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
+    let p = if dir_or_file.is_dir() {
+        dir_or_file.join(FILE_NAME)
+    } else {
+        dir_or_file.to_path_buf()
+    };
+    if !p.is_file() {
+        return Err(ConfigError {
+            path: p,
+            line: None,
+            message: "no such file (create a perfaudit.toml; see README, \"perfaudit audit\")"
+                .into(),
+        });
+    }
+    Ok(p)
+}
+
+pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&src, path)
+}
+
+pub fn parse(src: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let raw: RawConfig = toml::from_str(src).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_col(src, s.start)),
+        message: improve_message(e.message()),
+    })?;
+    resolve(raw, src, path)
+}
+
+fn split_command(spec: &CommandSpec) -> Result<(Vec<String>, String), String> {
+    match spec {
+        CommandSpec::Argv(v) if v.is_empty() => Err("the command is empty".into()),
+        CommandSpec::Argv(v) => Ok((v.clone(), v.join(" "))),
+        CommandSpec::Line(s) => {
+            let argv = shell_words(s)?;
+            if argv.is_empty() {
+                return Err("the command is empty".into());
+            }
+            Ok((argv, s.clone()))
+        }
+    }
+}
+
+/// POSIX-shell-like word splitting: quotes and backslashes, no expansion.
+pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(x) => cur.push(x),
+                        None => return Err(format!("unterminated ' in `{s}`")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(x @ ('"' | '\\' | '$' | '`')) => cur.push(x),
+                            Some(x) => {
+                                cur.push('\\');
+                                cur.push(x)
+                            }
+                            None => return Err(format!("unterminated \" in `{s}`")),
+                        },
+                        Some(x) => cur.push(x),
+                        None => return Err(format!("unterminated \" in `{s}`")),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(x) = chars.next() {
+                    cur.push(x);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+fn signal_number(name: &str) -> Option<i32> {
+    let n = name.trim().to_ascii_uppercase();
+    let n = n.strip_prefix("SIG").unwrap_or(&n);
+    Some(match n {
+        "TERM" => libc::SIGTERM,
+        "INT" => libc::SIGINT,
+        "KILL" => libc::SIGKILL,
+        "HUP" => libc::SIGHUP,
+        "QUIT" => libc::SIGQUIT,
+        "USR1" => libc::SIGUSR1,
+        "USR2" => libc::SIGUSR2,
+        _ => return None,
+    })
+}
+
+/// The name a URL's path gives a scenario: `/documents?x=1` -> `documents`.
+fn name_from_url(url: &str) -> String {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let name: String = path
+        .trim_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "root".into()
+    } else {
+        name
+    }
+}
+
+fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let err_at = |span: Option<std::ops::Range<usize>>, message: String| ConfigError {
+        path: path.to_path_buf(),
+        line: span.map(|s| line_col(src, s.start)),
+        message,
+    };
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let base_dir = base_dir.canonicalize().unwrap_or(base_dir);
+    let rel = |p: &str| -> PathBuf {
+        let pb = PathBuf::from(p);
+        if pb.is_absolute() {
+            pb
+        } else {
+            base_dir.join(pb)
+        }
+    };
+    let dur =
+        |s: &Option<String>, default: Duration, what: &str| -> Result<Duration, ConfigError> {
+            match s {
+                None => Ok(default),
+                Some(s) => parse_duration(s).map_err(|e| err_at(None, format!("{what}: {e}"))),
+            }
+        };
+
+    let project = raw.project.name.clone().unwrap_or_else(|| {
+        base_dir
+            .file_name()
+            .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned())
+    });
+    let scan = match raw.project.scan.unwrap_or(true) {
+        false => None,
+        true => Some(ScanSettings {
+            root: rel(raw.project.path.as_deref().unwrap_or(".")),
+            engine: perfaudit_scan::ScanSettings::resolve(
+                &perfaudit_scan::CliOverrides::default(),
+                raw.scan.as_ref(),
+            )
+            .map_err(|e| err_at(None, format!("[scan] {e}")))?,
+        }),
+    };
+
+    let service = match &raw.service {
+        None => None,
+        Some(s) => {
+            let (argv, display) = split_command(&s.command)
+                .map_err(|e| err_at(None, format!("[service] command: {e}")))?;
+            let port = match &s.port {
+                None => None,
+                Some(PortSpec::Fixed(p)) => Some(*p),
+                Some(PortSpec::Auto(a)) if a == "auto" => None,
+                Some(PortSpec::Auto(a)) => {
+                    return Err(err_at(
+                        None,
+                        format!("[service] port: `{a}` is not a port number or \"auto\""),
+                    ))
+                }
+            };
+            let stop_signal = match &s.stop_signal {
+                None => libc::SIGTERM,
+                Some(n) => signal_number(n).ok_or_else(|| {
+                    err_at(
+                        None,
+                        format!("[service] stop_signal: unknown signal `{n}` (SIGTERM, SIGINT, SIGKILL, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2)"),
+                    )
+                })?,
+            };
+            let ready_url = s.ready_url.clone().unwrap_or_else(|| "/".into());
+            if ready_url.starts_with("https://") {
+                return Err(err_at(
+                    None,
+                    format!("[service] ready_url `{ready_url}`: readiness is checked over plain http; use the service's http URL"),
+                ));
+            }
+            Some(ServiceSettings {
+                argv,
+                display,
+                cwd: rel(s.cwd.as_deref().unwrap_or(".")),
+                env: s.env.clone(),
+                port,
+                ready_url,
+                ready_timeout: dur(
+                    &s.ready_timeout,
+                    Duration::from_secs(30),
+                    "[service] ready_timeout",
+                )?,
+                stop_signal,
+                stop_timeout: dur(
+                    &s.stop_timeout,
+                    Duration::from_secs(5),
+                    "[service] stop_timeout",
+                )?,
+            })
+        }
+    };
+
+    let mut load = Vec::new();
+    for l in &raw.load {
+        let span = Some(l.span());
+        let l = l.get_ref();
+        if l.url.is_none() && l.scenario.is_none() {
+            return Err(err_at(
+                span,
+                "[[load]] needs a `url` or a `scenario` file".into(),
+            ));
+        }
+        if let Some(u) = &l.url {
+            if service.is_none() && !u.starts_with("http") {
+                return Err(err_at(
+                    span,
+                    format!("[[load]] url `{u}` is relative but there is no [service] to resolve it against"),
+                ));
+            }
+        }
+        let scenario = l.scenario.as_deref().map(rel);
+        if let Some(p) = &scenario {
+            perfaudit_load::Scenario::from_file(p)
+                .map_err(|e| err_at(span.clone(), format!("[[load]] scenario: {e}")))?;
+        }
+        let name = l.name.clone().unwrap_or_else(|| match (&l.url, &scenario) {
+            (Some(u), None) => name_from_url(u),
+            (_, Some(p)) => p
+                .file_stem()
+                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()),
+            (None, None) => "load".into(),
+        });
+        if load.iter().any(|x: &LoadSettings| x.name == name) {
+            return Err(err_at(
+                span,
+                format!("[[load]] name `{name}` is used twice; give each scenario a `name`"),
+            ));
+        }
+        let connections = l.connections.unwrap_or(4);
+        if connections == 0 {
+            return Err(err_at(
+                span,
+                "[[load]] connections must be at least 1".into(),
+            ));
+        }
+        if let Some(r) = l.rate {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(err_at(
+                    span,
+                    "[[load]] rate must be a positive number of requests per second".into(),
+                ));
+            }
+        }
+        let method = l
+            .method
+            .clone()
+            .unwrap_or_else(|| "GET".into())
+            .to_ascii_uppercase();
+        load.push(LoadSettings {
+            name,
+            url: l.url.clone(),
+            scenario,
+            explicit: LoadOverrides {
+                duration: l.duration.clone(),
+                connections: l.connections,
+                rate: l.rate,
+                timeout: l.timeout.clone(),
+                warmup: l.warmup.clone(),
+                method: l.method.clone(),
+                body: l.body.clone(),
+                headers: l.headers.clone(),
+            },
+            method,
+            headers: l
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            body: l.body.clone(),
+            duration: dur(&l.duration, Duration::from_secs(10), "[[load]] duration")
+                .map_err(|e| err_at(span.clone(), e.message))?,
+            connections,
+            rate: l.rate,
+            timeout: dur(&l.timeout, Duration::from_secs(10), "[[load]] timeout")
+                .map_err(|e| err_at(span.clone(), e.message))?,
+            warmup: dur(&l.warmup, Duration::ZERO, "[[load]] warmup")
+                .map_err(|e| err_at(span.clone(), e.message))?,
+        });
+    }
+
+    let mut bench = Vec::new();
+    for b in &raw.bench {
+        let span = Some(b.span());
+        let b = b.get_ref();
+        let (argv, display) = split_command(&b.command)
+            .map_err(|e| err_at(span.clone(), format!("[[bench]] command: {e}")))?;
+        let name = b
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("bench{}", bench.len() + 1));
+        bench.push(BenchSettings {
+            name,
+            argv,
+            display,
+            runs: b.runs.unwrap_or(10).max(2),
+            warmup: b.warmup.unwrap_or(1),
+            cwd: rel(b.cwd.as_deref().unwrap_or(".")),
+        });
+    }
+
+    let imports: Vec<ImportsSettings> = raw
+        .imports
+        .iter()
+        .map(|i| {
+            let i = i.get_ref();
+            ImportsSettings {
+                module: i.module.clone(),
+                runs: i.runs.unwrap_or(5).max(1),
+                python: i.python.clone().unwrap_or_else(|| "python3".into()),
+                cwd: rel(i.cwd.as_deref().unwrap_or(".")),
+            }
+        })
+        .collect();
+
+    let mut alerts = Vec::new();
+    for a in &raw.monitor.alerts {
+        alerts.push(
+            perfaudit_monitor::AlertRule::parse(a)
+                .map_err(|e| err_at(None, format!("[monitor] alerts: {e}")))?,
+        );
+    }
+    let monitor = (raw.monitor.enabled && service.is_some())
+        .then(|| {
+            dur(
+                &raw.monitor.interval,
+                Duration::from_millis(100),
+                "[monitor] interval",
+            )
+            .map(|interval| MonitorSettings { interval, alerts })
+        })
+        .transpose()?;
+
+    // KPIs: names from the catalog, targets in the metric's dimension.
+    let names: Vec<String> = load.iter().map(|l| l.name.clone()).collect();
+    let bnames: Vec<String> = bench.iter().map(|b| b.name.clone()).collect();
+    let modules: Vec<String> = imports.iter().map(|i| i.module.clone()).collect();
+    let cat = catalog(&names, &bnames, &modules);
+    let mut kpis = Vec::new();
+    for (metric, spec) in &raw.kpis.0 {
+        let span = Some(spec.span());
+        let Some((_, dim, better)) = cat.iter().find(|(n, _, _)| n == metric) else {
+            let hint = suggest(metric, cat.iter().map(|(n, _, _)| n.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    "; see README, \"perfaudit audit\", for the metric names".into()
+                });
+            return Err(err_at(
+                span,
+                format!("[kpis] unknown metric `{metric}`{hint}"),
+            ));
+        };
+        let (target_s, warn_s) = match spec.get_ref() {
+            KpiSpec::Target(t) => (t.clone(), None),
+            KpiSpec::Detailed(d) => (d.target.clone(), d.warn.clone()),
+        };
+        let (op, target) = parse_target(&target_s, *dim)
+            .map_err(|e| err_at(span.clone(), format!("[kpis] {metric}: {e}")))?;
+        let warn = warn_s
+            .map(|w| parse_target(&w, *dim))
+            .transpose()
+            .map_err(|e| err_at(span.clone(), format!("[kpis] {metric} warn: {e}")))?;
+        let _ = better;
+        kpis.push((
+            Kpi {
+                metric: metric.clone(),
+                op,
+                target,
+                expr: target_s.trim().to_string(),
+                warn_margin: 0.1,
+            },
+            warn,
+        ));
+    }
+
+    let r = &raw.regression;
+    let threshold = match &r.threshold {
+        None => 0.2,
+        Some(t) => {
+            parse_fraction(t).map_err(|e| err_at(None, format!("[regression] threshold: {e}")))?
+        }
+    };
+    let alpha = r.significance.unwrap_or(0.01);
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(err_at(
+            None,
+            "[regression] significance must be between 0 and 1 (e.g. 0.01)".into(),
+        ));
+    }
+    if let Some(ms) = &r.metrics {
+        for m in ms {
+            if !cat.iter().any(|(n, _, _)| n == m) {
+                let hint = suggest(m, cat.iter().map(|(n, _, _)| n.as_str()))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(err_at(
+                    None,
+                    format!("[regression] metrics: unknown metric `{m}`{hint}"),
+                ));
+            }
+        }
+    }
+    let refuse = match r.environment.as_deref() {
+        None | Some("warn") => false,
+        Some("refuse") => true,
+        Some(o) => {
+            return Err(err_at(
+                None,
+                format!("[regression] environment: `{o}` is not \"warn\" or \"refuse\""),
+            ))
+        }
+    };
+    let regression = RegressionSettings {
+        threshold,
+        alpha,
+        metrics: r.metrics.clone(),
+        refuse_other_environment: refuse,
+        fail: r.fail.unwrap_or(true),
+    };
+    let history = raw.history.store.unwrap_or(true).then(|| {
+        rel(raw
+            .history
+            .path
+            .as_deref()
+            .unwrap_or(perfaudit_history::DEFAULT_PATH))
+    });
+
+    Ok(Settings {
+        config_path: path.to_path_buf(),
+        base_dir,
+        project,
+        scan,
+        service,
+        load,
+        bench,
+        imports,
+        monitor,
+        kpis,
+        regression,
+        history,
+    })
+}
+
+/// `< 100ms` -> (Lt, 100.0) in the dimension's unit.
+pub fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
+    let t = s.trim();
+    let (op, rest) = if let Some(r) = t.strip_prefix("<=") {
+        (Op::Le, r)
+    } else if let Some(r) = t.strip_prefix(">=") {
+        (Op::Ge, r)
+    } else if let Some(r) = t.strip_prefix("==") {
+        (Op::Eq, r)
+    } else if let Some(r) = t.strip_prefix('<') {
+        (Op::Lt, r)
+    } else if let Some(r) = t.strip_prefix('>') {
+        (Op::Gt, r)
+    } else if let Some(r) = t.strip_prefix('=') {
+        (Op::Eq, r)
+    } else {
+        return Err(format!(
+            "`{s}` needs a comparison: `< 100ms`, `<= 1%`, `> 500`, `== 0`"
+        ));
+    };
+    let v = parse_quantity(rest, dim)?;
+    Ok((op, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<Settings, ConfigError> {
+        parse(s, Path::new("/tmp/x/perfaudit.toml"))
+    }
+
+    #[test]
+    fn a_full_config_resolves() {
+        let s = parse_str(
+            r#"
+[project]
+name = "docs"
+path = "src"
+
+[service]
+command = "python3 app.py --port {port}"
+ready_url = "/health"
+env = { DELAY = "0" }
+
+[[load]]
+url = "/documents?limit=10"
+duration = "2s"
+connections = 2
+
+[[load]]
+name = "search"
+url = "/search?q=x"
+rate = 50
+
+[[bench]]
+name = "help"
+command = ["python3", "-c", "pass"]
+runs = 3
+
+[[imports]]
+module = "app"
+
+[kpis]
+"latency.p95" = "< 100ms"
+error_rate = "< 1%"
+"rss.max" = { target = "< 500MB", warn = "< 200MB" }
+"load.search.rps" = "> 40"
+"findings.error" = "== 0"
+
+[regression]
+threshold = "25%"
+significance = 0.05
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.project, "docs");
+        let svc = s.service.unwrap();
+        assert_eq!(svc.argv, ["python3", "app.py", "--port", "{port}"]);
+        assert_eq!(s.load[0].name, "documents");
+        assert_eq!(s.load[0].explicit.connections, Some(2));
+        assert_eq!(s.load[1].explicit.connections, None);
+        assert_eq!(s.load[0].duration, Duration::from_secs(2));
+        assert_eq!(s.load[1].rate, Some(50.0));
+        assert_eq!(s.kpis.len(), 5);
+        assert_eq!(s.kpis[0].0.metric, "latency.p95", "document order kept");
+        assert_eq!(s.kpis[0].0.target, 100.0);
+        assert_eq!(s.kpis[2].0.target, 500e6);
+        assert_eq!(s.kpis[2].1, Some((Op::Lt, 200e6)));
+        assert_eq!(s.regression.threshold, 0.25);
+        assert!(s.history.unwrap().ends_with(".perfaudit/history.db"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line_and_a_suggestion() {
+        let e = parse_str("[service]\ncommand = \"x\"\n\n[[load]]\nurl = \"/\"\nrat = 5\n")
+            .unwrap_err();
+        assert_eq!(e.line.map(|l| l.0), Some(6), "{e}");
+        assert!(e.to_string().contains("did you mean `rate`?"), "{e}");
+        let e = parse_str("[servce]\ncommand = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("did you mean `service`?"), "{e}");
+        assert_eq!(e.line.map(|l| l.0), Some(1));
+    }
+
+    #[test]
+    fn bad_kpis_are_rejected_with_their_line() {
+        let e = parse_str("[kpis]\n\"latncy.p95\" = \"< 10ms\"\n").unwrap_err();
+        assert!(e.to_string().contains("did you mean `latency.p95`?"), "{e}");
+        assert_eq!(e.line.map(|l| l.0), Some(2));
+        let e = parse_str("[kpis]\n\"rss.max\" = \"< 10ms\"\n").unwrap_err();
+        assert!(e.to_string().contains("size"), "{e}");
+        let e = parse_str("[kpis]\nrps = \"500\"\n").unwrap_err();
+        assert!(e.to_string().contains("comparison"), "{e}");
+    }
+
+    #[test]
+    fn shell_words_split_like_sh() {
+        assert_eq!(
+            shell_words(r#"python3 -c 'import a; print("x y")' "a b" c\ d"#).unwrap(),
+            ["python3", "-c", "import a; print(\"x y\")", "a b", "c d"]
+        );
+        assert!(shell_words("'open").is_err());
+    }
+}

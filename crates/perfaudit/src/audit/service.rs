@@ -1,0 +1,361 @@
+//! The service under test: started in its own process group, watched until its ready URL
+//! answers (cold start), stopped with its stop signal and then SIGKILL, always: on success, on
+//! error (the guard's `Drop`), on Ctrl-C/SIGTERM (the signal thread, through `ServiceRegistry`),
+//! and when perfaudit itself is killed (`PR_SET_PDEATHSIG` on Linux).
+
+use super::config::ServiceSettings;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The process group of the running service (0: none), for the signal thread.
+pub static SERVICE_PGID: AtomicI32 = AtomicI32::new(0);
+
+/// Kill the registered service group: `sig` first, SIGKILL after `grace`.
+pub fn kill_registered(sig: i32, grace: Duration) {
+    let pgid = SERVICE_PGID.swap(0, Ordering::SeqCst);
+    if pgid > 0 {
+        kill_group(pgid, sig, grace);
+    }
+}
+
+fn group_alive(pgid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks for existence.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+fn kill_group(pgid: i32, sig: i32, grace: Duration) {
+    // SAFETY: plain syscalls on a process group we created.
+    unsafe {
+        libc::kill(-pgid, sig);
+    }
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if !group_alive(pgid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+pub fn free_port() -> std::io::Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// Replace `{port}` in a string.
+pub fn subst(s: &str, port: u16) -> String {
+    s.replace("{port}", &port.to_string())
+}
+
+/// Resolve a URL from the config against the service's base URL.
+pub fn resolve_url(url: &str, port: Option<u16>) -> String {
+    let url = match port {
+        Some(p) => subst(url, p),
+        None => url.to_string(),
+    };
+    if url.starts_with("http://") || url.starts_with("https://") {
+        return url;
+    }
+    let base = format!("http://127.0.0.1:{}", port.unwrap_or(80));
+    if url.starts_with('/') {
+        format!("{base}{url}")
+    } else {
+        format!("{base}/{url}")
+    }
+}
+
+pub struct Service {
+    child: Child,
+    pub pid: u32,
+    pub port: Option<u16>,
+    pub display: String,
+    pub ready_url: String,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    stop_signal: i32,
+    stop_timeout: Duration,
+    stopped: Option<String>,
+}
+
+fn tail_reader(r: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>) {
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(r);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let s = String::from_utf8_lossy(&line).trim_end().to_string();
+                    if let Ok(mut t) = tail.lock() {
+                        if t.len() == 40 {
+                            t.pop_front();
+                        }
+                        t.push_back(s);
+                    }
+                }
+            }
+        }
+    });
+}
+
+impl Service {
+    /// Spawn the service; does not wait for readiness.
+    pub fn spawn(s: &ServiceSettings) -> anyhow::Result<Service> {
+        let port = match s.port {
+            Some(p) => Some(p),
+            None => Some(free_port()?),
+        };
+        let p = port.unwrap_or(0);
+        let argv: Vec<String> = s.argv.iter().map(|a| subst(a, p)).collect();
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .current_dir(&s.cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("PORT", p.to_string());
+        for (k, v) in &s.env {
+            cmd.env(k, subst(v, p));
+        }
+        cmd.process_group(0);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                #[cfg(target_os = "linux")]
+                {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    // The parent may have died between fork and prctl.
+                    if libc::getppid() == 1 {
+                        libc::_exit(1);
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start the service `{}` in {}: {e}",
+                s.display,
+                s.cwd.display()
+            )
+        })?;
+        let pid = child.id();
+        SERVICE_PGID.store(pid as i32, Ordering::SeqCst);
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(out) = child.stdout.take() {
+            tail_reader(out, Arc::new(Mutex::new(VecDeque::new())));
+        }
+        if let Some(err) = child.stderr.take() {
+            tail_reader(err, tail.clone());
+        }
+        Ok(Service {
+            child,
+            pid,
+            port,
+            display: s.display.clone(),
+            ready_url: resolve_url(&s.ready_url, port),
+            stderr_tail: tail,
+            stop_signal: s.stop_signal,
+            stop_timeout: s.stop_timeout,
+            stopped: None,
+        })
+    }
+
+    pub fn stderr_tail(&self) -> Vec<String> {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Wait until the ready URL answers 2xx/3xx; the time since spawn is the cold start.
+    pub fn wait_ready(&mut self, timeout: Duration, started: Instant) -> anyhow::Result<Duration> {
+        let deadline = started + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                std::thread::sleep(Duration::from_millis(50)); // let the stderr reader catch up
+                let tail = self.stderr_tail();
+                let last: Vec<&String> = tail
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                self.stopped = Some(format!("exited with {status} before it was ready"));
+                anyhow::bail!(
+                    "the service `{}` exited ({status}) before {} answered{}",
+                    self.display,
+                    self.ready_url,
+                    if last.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; its last words on stderr:\n  {}",
+                            last.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n  ")
+                        )
+                    }
+                );
+            }
+            if http_ok(&self.ready_url, Duration::from_millis(500)) {
+                return Ok(started.elapsed());
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!(
+                    "the service `{}` did not answer {} within {:.0?}",
+                    self.display,
+                    self.ready_url,
+                    timeout
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Stop the whole process group: the stop signal, then SIGKILL after the stop timeout.
+    pub fn stop(&mut self) -> String {
+        if let Some(s) = &self.stopped {
+            SERVICE_PGID.store(0, Ordering::SeqCst);
+            kill_group(self.pid as i32, libc::SIGKILL, Duration::from_millis(200));
+            let _ = self.child.wait();
+            return s.clone();
+        }
+        SERVICE_PGID.store(0, Ordering::SeqCst);
+        let pgid = self.pid as i32;
+        unsafe {
+            libc::kill(-pgid, self.stop_signal);
+        }
+        let deadline = Instant::now() + self.stop_timeout;
+        let mut how = None;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                how = Some(st);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let desc = match how {
+            Some(st) => {
+                // The leader is gone; make sure no member of its group survives it.
+                if group_alive(pgid) {
+                    kill_group(pgid, libc::SIGKILL, Duration::from_millis(500));
+                }
+                format!("stopped by {} ({st})", signal_name(self.stop_signal))
+            }
+            None => {
+                kill_group(pgid, libc::SIGKILL, Duration::from_secs(2));
+                let _ = self.child.wait();
+                format!(
+                    "killed: did not stop within {:.1?} of {}",
+                    self.stop_timeout,
+                    signal_name(self.stop_signal)
+                )
+            }
+        };
+        self.stopped = Some(desc.clone());
+        desc
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if self.stopped.is_none() {
+            self.stop();
+        } else if group_alive(self.pid as i32) {
+            kill_group(self.pid as i32, libc::SIGKILL, Duration::from_millis(500));
+        }
+    }
+}
+
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
+        _ => "signal",
+    }
+}
+
+/// `GET url` over plain HTTP/1.1: true on a 2xx or 3xx status line.
+pub fn http_ok(url: &str, timeout: Duration) -> bool {
+    http_status(url, timeout).is_some_and(|s| (200..400).contains(&s))
+}
+
+fn http_status(url: &str, timeout: Duration) -> Option<u16> {
+    let rest = url.strip_prefix("http://")?;
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let addr = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:80")
+    };
+    let sock = addr.to_socket_addrs().ok()?.next()?;
+    let mut s = TcpStream::connect_timeout(&sock, timeout).ok()?;
+    s.set_read_timeout(Some(timeout)).ok()?;
+    s.set_write_timeout(Some(timeout)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nUser-Agent: perfaudit\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).ok()?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_resolve_against_the_service() {
+        assert_eq!(
+            resolve_url("/health", Some(8000)),
+            "http://127.0.0.1:8000/health"
+        );
+        assert_eq!(resolve_url("x?a=1", Some(1)), "http://127.0.0.1:1/x?a=1");
+        assert_eq!(
+            resolve_url("http://127.0.0.1:{port}/a", Some(5)),
+            "http://127.0.0.1:5/a"
+        );
+    }
+
+    #[test]
+    fn http_ok_reads_the_status_line() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            for code in [200, 503] {
+                let (mut c, _) = l.accept().unwrap();
+                let mut buf = [0u8; 512];
+                let _ = c.read(&mut buf);
+                write!(c, "HTTP/1.1 {code} X\r\nContent-Length: 0\r\n\r\n").unwrap();
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}/health");
+        assert!(http_ok(&url, Duration::from_secs(2)));
+        assert!(!http_ok(&url, Duration::from_secs(2)));
+        h.join().unwrap();
+    }
+}

@@ -1,0 +1,195 @@
+//! One function per engine: settings in, a run-record section out (errors as text).
+
+use super::collect;
+use super::config::{BenchSettings, ImportsSettings, LoadSettings, MonitorSettings, ScanSettings};
+use super::service::resolve_url;
+use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSection};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Quote a word for `sh`.
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Lines of code shown before and after a finding's line.
+const CONTEXT_LINES: u32 = 2;
+
+pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
+    if !s.root.exists() {
+        return Err(format!("{} does not exist", s.root.display()));
+    }
+    let report = perfaudit_scan::scan(&s.root, &s.engine, &|_| {});
+    let base = if s.root.is_file() {
+        s.root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        s.root.clone()
+    };
+    let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    let mut ordered: Vec<&perfaudit_model::scan::Finding> = report.findings.iter().collect();
+    ordered.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+    });
+    let findings = ordered
+        .into_iter()
+        .map(|f| {
+            let lines = sources.entry(f.path.clone()).or_insert_with(|| {
+                std::fs::read(base.join(&f.path)).ok().map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .lines()
+                        .map(|l| l.chars().take(300).collect())
+                        .collect()
+                })
+            });
+            let snippet = lines.as_ref().map_or_else(Vec::new, |lines| {
+                let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+                let last = (f.line + CONTEXT_LINES).min(lines.len() as u32);
+                (first..=last)
+                    .filter_map(|n| lines.get(n as usize - 1).map(|t| (n, t.clone())))
+                    .collect()
+            });
+            FindingView {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                severity: f.severity,
+                path: f.path.clone(),
+                line: f.line,
+                column: f.column,
+                message: f.message.clone(),
+                help: f.help.clone(),
+                snippet,
+            }
+        })
+        .collect();
+    let counts = BTreeMap::from([
+        ("error".to_string(), report.summary.error),
+        ("warning".to_string(), report.summary.warning),
+        ("info".to_string(), report.summary.info),
+    ]);
+    Ok(ScanSection {
+        root: s.root.display().to_string(),
+        files: report.files,
+        lines: report.lines,
+        counts,
+        findings,
+    })
+}
+
+pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
+    let mut spec = perfaudit_bench::ImportsSpec::new(i.module.clone());
+    spec.python = i.python.clone();
+    spec.runs = i.runs as usize;
+    spec.top = 15;
+    spec.cwd = Some(i.cwd.clone());
+    let doc = perfaudit_bench::profile_imports(&spec).map_err(|e| e.to_string())?;
+    Ok(collect::imports_section(&doc))
+}
+
+pub fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
+    let words: Vec<String> = b.argv.iter().map(|a| sh_quote(a)).collect();
+    let command = format!(
+        "cd {} && exec {}",
+        sh_quote(&b.cwd.to_string_lossy()),
+        words.join(" ")
+    );
+    let mut spec =
+        perfaudit_bench::BenchSpec::new(vec![perfaudit_bench::CommandSpec::new(command)]);
+    spec.runs = perfaudit_bench::RunCount::exactly(u64::from(b.runs));
+    spec.warmup = u64::from(b.warmup);
+    let doc =
+        perfaudit_bench::run_benchmark(&spec, &mut perfaudit_bench::RealExecutor, &mut |_| {})
+            .map_err(|e| e.to_string())?;
+    let r = doc
+        .results
+        .first()
+        .ok_or_else(|| "the benchmark produced no result".to_string())?;
+    Ok(collect::bench_section(&b.name, &b.display, r))
+}
+
+pub fn start_monitor(
+    pid: u32,
+    m: &MonitorSettings,
+) -> Result<perfaudit_monitor::MonitorHandle, String> {
+    let mut spec = perfaudit_monitor::MonitorSpec::pid(pid);
+    spec.interval = m.interval;
+    spec.alerts = m.alerts.clone();
+    perfaudit_monitor::Monitor::start(spec).map_err(|e| e.to_string())
+}
+
+/// The plan of one `[[load]]`: a URL, or a scenario file overridden by the keys given.
+pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
+    use perfaudit_load::{Pacing, RateSchedule, Scenario, Template};
+    if let Some(path) = &l.scenario {
+        let file = Scenario::from_file(path).map_err(|e| e.to_string())?;
+        let e = &l.explicit;
+        let base = match (&l.url, port) {
+            (Some(u), _) => Some(resolve_url(u, port)),
+            (None, Some(_)) if file.url.is_none() => Some(resolve_url("/", port)),
+            _ => None,
+        };
+        let over = Scenario {
+            url: base,
+            connections: e.connections,
+            duration: e.duration.clone(),
+            rate: e.rate,
+            timeout: e.timeout.clone(),
+            warmup: e.warmup.clone(),
+            method: e.method.clone(),
+            body: e.body.clone(),
+            headers: e.headers.clone(),
+            ..Scenario::default()
+        };
+        let mut file = file;
+        // `{port}` in the scenario's own URLs points at the service.
+        if let (Some(p), Some(u)) = (port, file.url.as_mut()) {
+            *u = super::service::subst(u, p);
+        }
+        if let Some(p) = port {
+            for ep in &mut file.endpoints {
+                ep.url = super::service::subst(&ep.url, p);
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut plan = file.overlay(over).build(dir).map_err(|e| e.to_string())?;
+        if plan.duration.is_none() && plan.requests.is_none() {
+            plan.duration = Some(l.duration);
+        }
+        plan.validate().map_err(|e| e.to_string())?;
+        return Ok(plan);
+    }
+    let url = resolve_url(l.url.as_deref().unwrap_or("/"), port);
+    let mut plan = perfaudit_load::LoadPlan::for_url(&url).map_err(|e| e.to_string())?;
+    if let Some(ep) = plan.endpoints.first_mut() {
+        ep.name = l.name.clone();
+        ep.method = l.method.clone();
+        ep.headers = l
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Template::literal(v)))
+            .collect();
+        if let Some(b) = &l.body {
+            ep.body = Template::literal(b);
+        }
+    }
+    plan.connections = l.connections;
+    plan.threads = perfaudit_load::default_threads().min(l.connections).max(1);
+    plan.duration = Some(l.duration);
+    plan.warmup = l.warmup;
+    plan.timeout = l.timeout;
+    plan.pacing = match l.rate {
+        Some(r) => Pacing::Rate(RateSchedule::constant(r)),
+        None => Pacing::Closed,
+    };
+    plan.validate().map_err(|e| e.to_string())?;
+    Ok(plan)
+}

@@ -1,0 +1,276 @@
+//! The parallel walk (the `ignore` crate, like ripgrep and ruff): respects `.gitignore`,
+//! `.ignore` and the user's `--exclude` globs, skips environments and build output, follows
+//! symbolic links but never a loop. Every non-Python file is measured for the inventory on the
+//! walker's own threads (one read per file); Python modules are collected for the pipeline.
+
+use crate::inventory::{self, FileMeasure};
+use crate::pathglob::PathGlobs;
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+use perfaudit_model::scan::{Diagnostic, DiagnosticKind};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Directory names never walked into (environments, caches, build output, VCS data).
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    "node_modules",
+    "site-packages",
+    "__pypackages__",
+    "__pycache__",
+    "build",
+    "dist",
+    "_build",
+    "buck-out",
+    ".tox",
+    ".nox",
+    ".eggs",
+    ".direnv",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".pytype",
+    ".ipynb_checkpoints",
+    ".perfaudit",
+];
+
+fn is_skipped_dir(name: &str) -> bool {
+    SKIPPED_DIRS.contains(&name) || name.ends_with(".egg-info")
+}
+
+/// A Python module found by the walk.
+#[derive(Debug, Clone)]
+pub struct PyFile {
+    pub path: PathBuf,
+    /// Relative to the root, `/`-separated.
+    pub rel: String,
+    pub bytes: u64,
+}
+
+/// What the walk produced.
+#[derive(Debug, Default)]
+pub struct WalkOutput {
+    /// Python modules (`.py`, `.pyi`), sorted by relative path.
+    pub python: Vec<PyFile>,
+    /// Every other file, already measured.
+    pub others: Vec<FileMeasure>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Driver strings seen in database URLs (`asyncpg` of `postgresql+asyncpg://`), and the
+    /// bare schemes (`postgresql`), gathered from text files for the dependency checks.
+    pub url_schemes: Vec<String>,
+}
+
+pub struct WalkOptions<'a> {
+    pub excludes: &'a PathGlobs,
+    pub respect_gitignore: bool,
+    pub max_file_bytes: u64,
+}
+
+/// Relative, `/`-separated form of `path` under `root` (`.` for the root itself).
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for comp in rel.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&comp.as_os_str().to_string_lossy());
+    }
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out
+    }
+}
+
+/// Walk `start` (a directory or a file under `root`); paths are reported relative to `root`.
+pub fn walk_from(root: &Path, start: &Path, opts: &WalkOptions) -> WalkOutput {
+    let mut builder = WalkBuilder::new(start);
+    builder
+        .hidden(false)
+        .parents(opts.respect_gitignore)
+        .ignore(opts.respect_gitignore)
+        .git_ignore(opts.respect_gitignore)
+        .git_global(false)
+        .git_exclude(opts.respect_gitignore)
+        .require_git(false)
+        .follow_links(true);
+    let root_buf = root.to_path_buf();
+    let excludes = opts.excludes.clone();
+    builder.filter_entry(move |entry| {
+        if entry.depth() == 0 {
+            return true;
+        }
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if is_dir {
+            if let Some(name) = entry.file_name().to_str() {
+                if is_skipped_dir(name) {
+                    return false;
+                }
+            }
+        }
+        if excludes.is_empty() {
+            return true;
+        }
+        let rel = relative(&root_buf, entry.path());
+        !excludes.matches(&rel)
+    });
+
+    let shared = Mutex::new(WalkOutput::default());
+    let mut vb = Builder {
+        root,
+        shared: &shared,
+        max_file_bytes: opts.max_file_bytes,
+    };
+    builder.build_parallel().visit(&mut vb);
+    let mut out = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    out.python.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out.others.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out.diagnostics
+        .sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(&b.kind)));
+    out.url_schemes.sort();
+    out.url_schemes.dedup();
+    out
+}
+
+struct Builder<'a> {
+    root: &'a Path,
+    shared: &'a Mutex<WalkOutput>,
+    max_file_bytes: u64,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Visitor {
+            root: self.root,
+            shared: self.shared,
+            max_file_bytes: self.max_file_bytes,
+            local: WalkOutput::default(),
+        })
+    }
+}
+
+struct Visitor<'a> {
+    root: &'a Path,
+    shared: &'a Mutex<WalkOutput>,
+    max_file_bytes: u64,
+    local: WalkOutput,
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.python.extend(local.python);
+        shared.others.extend(local.others);
+        shared.diagnostics.extend(local.diagnostics);
+        shared.url_schemes.extend(local.url_schemes);
+    }
+}
+
+impl ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.visit_entry(entry),
+            Err(err) => {
+                self.local.diagnostics.push(walk_error(self.root, err));
+            }
+        }
+        WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn visit_entry(&mut self, entry: DirEntry) {
+        // A walk error attached to a yielded entry (e.g. a .gitignore it could not read).
+        if let Some(err) = entry.error() {
+            self.local
+                .diagnostics
+                .push(walk_error(self.root, err.clone()));
+        }
+        let Some(ft) = entry.file_type() else {
+            return;
+        };
+        if !ft.is_file() {
+            return;
+        }
+        let path = entry.path();
+        let rel = relative(self.root, path);
+        let bytes = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(err) => {
+                self.local.diagnostics.push(Diagnostic::new(
+                    rel,
+                    DiagnosticKind::Unreadable,
+                    format!("cannot read metadata: {err}"),
+                ));
+                return;
+            }
+        };
+        if inventory::is_python_path(path) {
+            self.local.python.push(PyFile {
+                path: path.to_path_buf(),
+                rel,
+                bytes,
+            });
+            return;
+        }
+        match inventory::measure_file(path, rel, bytes, self.max_file_bytes) {
+            Ok((m, schemes)) => {
+                self.local.url_schemes.extend(schemes);
+                self.local.others.push(m);
+            }
+            Err(diag) => self.local.diagnostics.push(diag),
+        }
+    }
+}
+
+/// Turn an `ignore` walk error into a diagnostic with the path it concerns.
+fn walk_error(root: &Path, err: ignore::Error) -> Diagnostic {
+    fn find_path(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                find_path(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::Partial(errs) => errs.iter().find_map(find_path),
+            _ => None,
+        }
+    }
+    fn is_loop(err: &ignore::Error) -> Option<(&Path, &Path)> {
+        match err {
+            ignore::Error::Loop { ancestor, child } => Some((ancestor, child)),
+            ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. }
+            | ignore::Error::WithPath { err, .. } => is_loop(err),
+            _ => None,
+        }
+    }
+    if let Some((ancestor, child)) = is_loop(&err) {
+        return Diagnostic::new(
+            relative(root, child),
+            DiagnosticKind::SymlinkLoop,
+            format!(
+                "symbolic link loop to {}: not followed",
+                relative(root, ancestor)
+            ),
+        );
+    }
+    let path = find_path(&err)
+        .map(|p| relative(root, p))
+        .unwrap_or_else(|| ".".to_string());
+    let reason = match err.io_error() {
+        Some(io) => io.to_string(),
+        None => err.to_string(),
+    };
+    Diagnostic::new(
+        path,
+        DiagnosticKind::Unreadable,
+        format!("cannot read: {reason}"),
+    )
+}
