@@ -101,3 +101,26 @@ fn json_validates_against_the_schema() {
     );
     assert!(doc["rules"][0]["doc"]["why"].as_str().unwrap().len() > 20);
 }
+
+#[test]
+fn readme_catalog_matches_the_codes_table() {
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("\n## Rules\n")
+        .nth(1)
+        .expect("README has a Rules section");
+    for r in perfaudit_scan::rules::codes::RULES {
+        let row = format!(
+            "| {} | {} | {}. {} | {} |",
+            r.code,
+            r.name,
+            r.group.letter(),
+            r.group.title(),
+            r.severity.as_str()
+        );
+        assert!(
+            section.contains(&row),
+            "README catalog lacks or differs on: {row}"
+        );
+    }
+}

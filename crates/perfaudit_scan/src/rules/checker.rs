@@ -165,7 +165,7 @@ fn slot(code: &str) -> Option<u32> {
     }
     let group = u32::from(b[2] - b'0');
     let n = u32::from(b[3] - b'0') * 10 + u32::from(b[4] - b'0');
-    (group >= 1 && group <= 5 && n < 12).then(|| (group - 1) * 12 + n)
+    ((1..=5).contains(&group) && n < 12).then(|| (group - 1) * 12 + n)
 }
 
 impl<'a> Checker<'a> {
@@ -341,31 +341,32 @@ impl<'a> Checker<'a> {
     }
 
     fn call_type(&self, c: &ast::ExprCall) -> Option<Ty> {
-        let constructor = ex::terminal_name(&c.func).is_some_and(|t| {
-            matches!(
-                t,
-                "Session"
-                    | "session"
-                    | "Client"
-                    | "AsyncClient"
-                    | "ClientSession"
-                    | "Redis"
-                    | "StrictRedis"
-                    | "RedisCluster"
-                    | "from_url"
-                    | "get_redis_connection"
-                    | "create_redis_pool"
-                    | "AsyncSession"
-                    | "sessionmaker"
-                    | "scoped_session"
-                    | "async_sessionmaker"
-                    | "create_engine"
-                    | "connect"
-                    | "Path"
-                    | "PurePath"
-                    | "PosixPath"
-            )
-        });
+        let constructor = matches!(&*c.func, Expr::Name(_)) && self.may_resolve_to_known(&c.func)
+            || ex::terminal_name(&c.func).is_some_and(|t| {
+                matches!(
+                    t,
+                    "Session"
+                        | "session"
+                        | "Client"
+                        | "AsyncClient"
+                        | "ClientSession"
+                        | "Redis"
+                        | "StrictRedis"
+                        | "RedisCluster"
+                        | "from_url"
+                        | "get_redis_connection"
+                        | "create_redis_pool"
+                        | "AsyncSession"
+                        | "sessionmaker"
+                        | "scoped_session"
+                        | "async_sessionmaker"
+                        | "create_engine"
+                        | "connect"
+                        | "Path"
+                        | "PurePath"
+                        | "PosixPath"
+                )
+            });
         if constructor {
             if let Some(q) = self.qualified(&c.func) {
                 if let Some(t) = types::constructor_type(&q) {
@@ -1393,15 +1394,29 @@ impl<'a> Visitor<'a> for Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// Cheap test before resolving a callee: an attribute whose last segment some rule knows,
+    /// or a name bound by an import (`from time import sleep as nap`) or a known builtin.
+    fn may_resolve_to_known(&self, func: &Expr) -> bool {
+        match func {
+            Expr::Attribute(a) => QUALIFIED_CALLEES.contains(&a.attr.as_str()),
+            Expr::Name(n) => match self.sem.lookup(n.id.as_str()) {
+                Some(b) => matches!(self.sem.binding(b).kind, BindingKind::Import { .. }),
+                None => QUALIFIED_CALLEES.contains(&n.id.as_str()),
+            },
+            _ => false,
+        }
+    }
+
     /// The qualified name of the call being dispatched (see `callee_q`).
     pub fn callee_qualified(&self) -> Option<String> {
         self.callee_q.clone()
     }
 
     fn dispatch_call(&mut self, call: &'a ast::ExprCall, is_inner: bool) {
-        self.callee_q = match ex::terminal_name(&call.func) {
-            Some(t) if QUALIFIED_CALLEES.contains(&t) => self.qualified(&call.func),
-            _ => None,
+        self.callee_q = if self.may_resolve_to_known(&call.func) {
+            self.qualified(&call.func)
+        } else {
+            None
         };
         // Call graph for PA307.
         if let Some(f) = self.funcs.last() {

@@ -343,7 +343,7 @@ impl<'a> SemanticModel<'a> {
         while let Some(s) = id {
             let scope = &self.scopes[s as usize];
             // Class scopes are visible only to code directly in the class body.
-            if !(scope.kind == ScopeKind::Class && !first) {
+            if scope.kind != ScopeKind::Class || first {
                 if let Some(&b) = scope.names.get(name.as_str()) {
                     let binding = &mut self.bindings[b as usize];
                     binding.used = true;

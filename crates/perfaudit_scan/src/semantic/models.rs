@@ -526,11 +526,11 @@ fn model_from_class(
                     _ => None,
                 });
                 let target_model = target_model.or_else(|| annotation.and_then(mapped_target));
-                let lazy = keyword(call, "lazy").and_then(|v| match v {
-                    Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
-                    Expr::BooleanLiteral(b) => Some(b.value.to_string()),
-                    Expr::NoneLiteral(_) => Some("None".to_string()),
-                    _ => Some("<dynamic>".to_string()),
+                let lazy = keyword(call, "lazy").map(|v| match v {
+                    Expr::StringLiteral(s) => s.value.to_str().to_string(),
+                    Expr::BooleanLiteral(b) => b.value.to_string(),
+                    Expr::NoneLiteral(_) => "None".to_string(),
+                    _ => "<dynamic>".to_string(),
                 });
                 let (l, _) = line_col(parsed, source, call);
                 m.relationships.push(RelationshipFact {

@@ -98,17 +98,15 @@ pub(crate) fn on_function_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::Stmt
     }
     for t in &a.targets {
         match t {
-            Expr::Name(n) => {
-                if checker.sem.scope().globals.contains(&n.id.as_str()) {
-                    if let Some(d) = checker
-                        .state
-                        .cache
-                        .dicts
-                        .iter_mut()
-                        .find(|d| d.class.is_none() && d.name == n.id.as_str())
-                    {
-                        d.evicted = true;
-                    }
+            Expr::Name(n) if checker.sem.scope().globals.contains(&n.id.as_str()) => {
+                if let Some(d) = checker
+                    .state
+                    .cache
+                    .dicts
+                    .iter_mut()
+                    .find(|d| d.class.is_none() && d.name == n.id.as_str())
+                {
+                    d.evicted = true;
                 }
             }
             Expr::Attribute(_) => {

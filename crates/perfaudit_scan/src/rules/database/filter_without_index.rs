@@ -116,7 +116,7 @@ pub(crate) fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ast::ExprCall)
     let method = a.attr.as_str();
     let mut refs: Vec<(&'a ModelFact, &'a ColumnFact)> = Vec::new();
     match method {
-        "filter" | "where" | "order_by" | "filter_by" | "exclude" | "get" => {}
+        "filter" | "where" | "order_by" | "filter_by" | "get" => {}
         _ => return,
     }
     // Django first: Model.objects....filter(field=...)
@@ -170,7 +170,7 @@ pub(crate) fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ast::ExprCall)
                 }
             }
         }
-    } else if method != "get" && method != "exclude" {
+    } else if method != "get" {
         for x in call.arguments.args.iter() {
             sa_refs(checker, x, &mut refs, 0);
         }
@@ -181,7 +181,24 @@ pub(crate) fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ast::ExprCall)
     if refs.iter().any(|(m, c)| is_covered(checker, m, c)) {
         return;
     }
-    let Some((m, c)) = refs.iter().find(|(_, c)| !c.is_bool).copied() else {
+    // JSON/text blobs are not B-tree indexable anyway; booleans rarely benefit.
+    const UNINDEXABLE: &[&str] = &[
+        "payload",
+        "data",
+        "metadata",
+        "private_metadata",
+        "description",
+        "body",
+        "content",
+        "text",
+        "image",
+        "file",
+    ];
+    let Some((m, c)) = refs
+        .iter()
+        .find(|(_, c)| !c.is_bool && !UNINDEXABLE.contains(&c.attr.as_str()))
+        .copied()
+    else {
         return;
     };
     let key = (m.name.clone(), c.attr.clone());

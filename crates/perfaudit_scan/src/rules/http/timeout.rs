@@ -54,10 +54,8 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if let Expr::Attribute(a) = &*call.func {
         if METHODS.contains(&a.attr.as_str()) {
             match checker.type_of(&a.value) {
-                Some(Ty::RequestsSession) => {
-                    if timeout.is_none() || timeout.is_some_and(is_none) {
-                        report(checker, call, callee_label(&call.func), timeout.is_some());
-                    }
+                Some(Ty::RequestsSession) if timeout.is_none() || timeout.is_some_and(is_none) => {
+                    report(checker, call, callee_label(&call.func), timeout.is_some());
                 }
                 Some(Ty::HttpxClient | Ty::HttpxAsyncClient) if timeout.is_some_and(is_none) => {
                     report(checker, call, callee_label(&call.func), true);
