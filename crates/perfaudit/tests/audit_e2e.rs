@@ -391,6 +391,13 @@ fn audit_of_the_example_service() {
             ),
         )
         .replace(
+            "scenario = \"mixed.toml\"",
+            &format!(
+                "scenario = {:?}",
+                example.join("mixed.toml").to_str().unwrap()
+            ),
+        )
+        .replace(
             "[[imports]]",
             &format!("[[imports]]\ncwd = {:?}", example.to_str().unwrap()),
         )
@@ -418,7 +425,8 @@ fn audit_of_the_example_service() {
         .iter()
         .map(|l| l["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["list", "document", "search"]);
+    assert_eq!(names, ["list", "mixed", "search"]);
+    assert_eq!(run["load"][1]["endpoints"].as_array().unwrap().len(), 3);
     assert!(run["metrics"]["import_time"]["value"].as_f64().unwrap() > 0.0);
     assert!(run["bench"][0]["runs"].as_u64().unwrap() == 2);
     assert_eq!(run["kpis"].as_array().unwrap().len(), 7);
@@ -439,4 +447,75 @@ fn audit_of_the_example_service() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("data-chart=\"Requests per second\""));
     assert!(page.contains("PA307"));
+}
+
+/// A baseline measured on another machine: a loud warning by default, a refusal (exit 2) with
+/// `[regression] environment = "refuse"`.
+#[test]
+fn a_baseline_from_another_environment_is_flagged_or_refused() {
+    let p = tiny_project();
+    let (code, _) = audit_json(p.path(), None);
+    assert_eq!(code, 0);
+    // Pretend run 1 was measured on a 64-core machine.
+    let db = rusqlite::Connection::open(p.path().join(".perfaudit/history.db")).unwrap();
+    db.execute(
+        "UPDATE runs SET record = json_set(record, '$.environment.cpu_cores', 64) WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let out = perfaudit()
+        .args(["audit", "--no-progress", "--format", "json"])
+        .arg(p.path())
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("WARNING") && err.contains("cores: 64 vs"),
+        "{err}"
+    );
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(run["comparison"]["environment_differences"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("cores: 64 vs"));
+
+    let cfg = p.path().join("perfaudit.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("[regression]\n", "[regression]\nenvironment = \"refuse\"\n"),
+    )
+    .unwrap();
+    let (code, refused) = audit_json(p.path(), None);
+    // Run 2 (same machine) is now the baseline: comparable, so it passes ...
+    assert_eq!(code, 0, "{:#}", refused["errors"]);
+    // ... but against run 1 the comparison is refused.
+    let out = perfaudit()
+        .args([
+            "audit",
+            "--no-progress",
+            "--format",
+            "json",
+            "--baseline",
+            "1",
+        ])
+        .arg(p.path())
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(run.get("comparison").is_none());
+    assert!(run["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("another environment"));
+    let out = perfaudit()
+        .args(["compare", "1", "2", "--strict-env", "-C"])
+        .arg(p.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

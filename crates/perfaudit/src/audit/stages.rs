@@ -2,6 +2,7 @@
 
 use super::collect;
 use super::config::{BenchSettings, ImportsSettings, LoadSettings, MonitorSettings, ScanSettings};
+use super::service::resolve_url;
 use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSection};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -125,9 +126,49 @@ pub fn start_monitor(
     perfaudit_monitor::Monitor::start(spec).map_err(|e| e.to_string())
 }
 
-pub fn load_plan(l: &LoadSettings, url: &str) -> Result<perfaudit_load::LoadPlan, String> {
-    use perfaudit_load::{Pacing, RateSchedule, Template};
-    let mut plan = perfaudit_load::LoadPlan::for_url(url).map_err(|e| e.to_string())?;
+/// The plan of one `[[load]]`: a URL, or a scenario file overridden by the keys given.
+pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
+    use perfaudit_load::{Pacing, RateSchedule, Scenario, Template};
+    if let Some(path) = &l.scenario {
+        let file = Scenario::from_file(path).map_err(|e| e.to_string())?;
+        let e = &l.explicit;
+        let base = match (&l.url, port) {
+            (Some(u), _) => Some(resolve_url(u, port)),
+            (None, Some(_)) if file.url.is_none() => Some(resolve_url("/", port)),
+            _ => None,
+        };
+        let over = Scenario {
+            url: base,
+            connections: e.connections,
+            duration: e.duration.clone(),
+            rate: e.rate,
+            timeout: e.timeout.clone(),
+            warmup: e.warmup.clone(),
+            method: e.method.clone(),
+            body: e.body.clone(),
+            headers: e.headers.clone(),
+            ..Scenario::default()
+        };
+        let mut file = file;
+        // `{port}` in the scenario's own URLs points at the service.
+        if let (Some(p), Some(u)) = (port, file.url.as_mut()) {
+            *u = super::service::subst(u, p);
+        }
+        if let Some(p) = port {
+            for ep in &mut file.endpoints {
+                ep.url = super::service::subst(&ep.url, p);
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut plan = file.overlay(over).build(dir).map_err(|e| e.to_string())?;
+        if plan.duration.is_none() && plan.requests.is_none() {
+            plan.duration = Some(l.duration);
+        }
+        plan.validate().map_err(|e| e.to_string())?;
+        return Ok(plan);
+    }
+    let url = resolve_url(l.url.as_deref().unwrap_or("/"), port);
+    let mut plan = perfaudit_load::LoadPlan::for_url(&url).map_err(|e| e.to_string())?;
     if let Some(ep) = plan.endpoints.first_mut() {
         ep.name = l.name.clone();
         ep.method = l.method.clone();

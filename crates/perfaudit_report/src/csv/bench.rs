@@ -46,3 +46,57 @@ pub fn render(w: &mut dyn Write, doc: &BenchDocument) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perfaudit_model::bench::{BenchMode, BenchResult};
+
+    pub(crate) fn result(command: &str, mean: f64) -> BenchResult {
+        BenchResult {
+            command: command.into(),
+            parameters: [("n".to_string(), "1".to_string())].into(),
+            mode: BenchMode::Wall,
+            ready_url: None,
+            runs: 2,
+            mean_s: mean,
+            stddev_s: Some(0.5),
+            median_s: mean,
+            min_s: mean - 0.5,
+            max_s: mean + 0.5,
+            user_s: 0.25,
+            system_s: 0.125,
+            peak_rss_bytes: 4096,
+            times_s: vec![mean - 0.5, mean + 0.5],
+            user_times_s: vec![0.25, 0.25],
+            system_times_s: vec![0.125, 0.125],
+            peak_rss_runs_bytes: vec![4096, 4096],
+            exit_codes: vec![Some(0), Some(0)],
+            signals: vec![None, None],
+            outliers: vec![],
+            shell_overhead_s: 0.0,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn quotes_commands_and_adds_parameter_columns() {
+        let doc = BenchDocument::new(vec![result("echo \"a,b\"", 1.5)], vec![]);
+        let mut out = Vec::new();
+        render(&mut out, &doc).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "command,mean_s,stddev_s,median_s,user_s,system_s,min_s,max_s,peak_rss_bytes,runs,parameter_n\n\
+             \"echo \"\"a,b\"\"\",1.5,0.5,1.5,0.25,0.125,1,2,4096,2,1\n"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_commands() {
+        let doc = BenchDocument::new(vec![result("cat x | grep <b>", 1.5)], vec![]);
+        let mut out = Vec::new();
+        crate::markdown::bench::render(&mut out, &doc).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(md.contains("| cat x \\| grep &lt;b&gt; | 1.5 ± 0.5 | 1.0 | 2.0 | 1.00 | 0.2 | 0.1 | 4.0 KiB | 2 |"), "{md}");
+    }
+}
