@@ -48,11 +48,13 @@ flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
 "$CHROMIUM" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$WORK")" --window-size=1000,2600 \
   --screenshot="$ROOT/bench/out/html_report.png" "file://$WORK/report.html" > /dev/null 2>&1 || true
 
+set +e
 fail=0
 check() { # check NAME CONDITION-EXIT-STATUS
   if [ "$2" -eq 0 ]; then echo "ok:   $1"; else echo "FAIL: $1"; fail=1; fi
 }
 grep -q ':CONSOLE' "$WORK/chromium.log"; check "no console messages" $((1 - $?))
+grep ':CONSOLE' "$WORK/chromium.log" | head -5
 charts=$(grep -o 'data-charts="[0-9]*"' "$WORK/dom.html" | head -1 | grep -o '[0-9]*' || echo 0)
 [ "${charts:-0}" -ge 5 ]; check "script ran and $charts charts are in the DOM (want >= 5)" $?
 for title in "Latency by percentile" "Requests per second" "p99 latency" "Server CPU" "Server memory (RSS)"; do

@@ -13,6 +13,8 @@ pub enum Status {
     Failure,
     /// The tool could not do its job, but did what it could (e.g. some files unreadable).
     Error,
+    /// Pass through a monitored command's own exit code (`perfaudit monitor -- CMD`).
+    Code(u8),
 }
 
 impl Status {
@@ -21,6 +23,7 @@ impl Status {
             Status::Success => 0,
             Status::Failure => 1,
             Status::Error => 2,
+            Status::Code(c) => c,
         }
     }
 

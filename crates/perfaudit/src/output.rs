@@ -101,6 +101,17 @@ pub fn write_atomically(
         w.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // A temporary file is created 0600; a report is an ordinary file: keep the mode of the file
+    // it replaces, else 0644 (minus the umask is not knowable without changing it).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

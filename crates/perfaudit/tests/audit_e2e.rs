@@ -221,11 +221,17 @@ fn config_errors_name_the_line_and_exit_2() {
     let p = tiny_project();
     let cfg = p.path().join("perfaudit.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replace("connections = 2", "conections = 2")).unwrap();
+    let bad = text.replace("connections = 2", "conections = 2");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("conections"))
+        .unwrap()
+        + 1;
+    std::fs::write(&cfg, bad).unwrap();
     let out = perfaudit().args(["audit"]).arg(p.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("perfaudit.toml:18:"), "{err}");
+    assert!(err.contains(&format!("perfaudit.toml:{line}:")), "{err}");
     assert!(err.contains("did you mean `connections`?"), "{err}");
     assert!(
         !p.path().join(".perfaudit").exists(),
@@ -374,14 +380,21 @@ fn audit_of_the_example_service() {
         .replace("runs = 5", "runs = 2")
         .replace("runs = 3", "runs = 1")
         .replace(
-            "path = \"docservice\"",
-            &format!("path = {:?}", example.join("docservice").to_str().unwrap()),
+            "path = \".\"",
+            &format!("path = {:?}", example.to_str().unwrap()),
         )
         .replace(
             "ready_url = \"/health\"",
             &format!(
                 "ready_url = \"/health\"\ncwd = {:?}",
                 example.to_str().unwrap()
+            ),
+        )
+        .replace(
+            "scenario = \"mixed.toml\"",
+            &format!(
+                "scenario = {:?}",
+                example.join("mixed.toml").to_str().unwrap()
             ),
         )
         .replace(
@@ -412,10 +425,97 @@ fn audit_of_the_example_service() {
         .iter()
         .map(|l| l["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["list", "document", "search"]);
+    assert_eq!(names, ["list", "mixed", "search"]);
+    assert_eq!(run["load"][1]["endpoints"].as_array().unwrap().len(), 3);
     assert!(run["metrics"]["import_time"]["value"].as_f64().unwrap() > 0.0);
     assert!(run["bench"][0]["runs"].as_u64().unwrap() == 2);
     assert_eq!(run["kpis"].as_array().unwrap().len(), 7);
+    // The deliberate flaws are found, with their code.
+    let codes: Vec<&str> = run["scan"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    for code in ["PA101", "PA201", "PA303", "PA306", "PA307", "PA403"] {
+        assert!(codes.contains(&code), "{code} not found in {codes:?}");
+    }
+    assert!(!run["scan"]["findings"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("data-chart=\"Requests per second\""));
+    assert!(page.contains("PA307"));
+}
+
+/// A baseline measured on another machine: a loud warning by default, a refusal (exit 2) with
+/// `[regression] environment = "refuse"`.
+#[test]
+fn a_baseline_from_another_environment_is_flagged_or_refused() {
+    let p = tiny_project();
+    let (code, _) = audit_json(p.path(), None);
+    assert_eq!(code, 0);
+    // Pretend run 1 was measured on a 64-core machine.
+    let db = rusqlite::Connection::open(p.path().join(".perfaudit/history.db")).unwrap();
+    db.execute(
+        "UPDATE runs SET record = json_set(record, '$.environment.cpu_cores', 64) WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let out = perfaudit()
+        .args(["audit", "--no-progress", "--format", "json"])
+        .arg(p.path())
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("WARNING") && err.contains("cores: 64 vs"),
+        "{err}"
+    );
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(run["comparison"]["environment_differences"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("cores: 64 vs"));
+
+    let cfg = p.path().join("perfaudit.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("[regression]\n", "[regression]\nenvironment = \"refuse\"\n"),
+    )
+    .unwrap();
+    let (code, refused) = audit_json(p.path(), None);
+    // Run 2 (same machine) is now the baseline: comparable, so it passes ...
+    assert_eq!(code, 0, "{:#}", refused["errors"]);
+    // ... but against run 1 the comparison is refused.
+    let out = perfaudit()
+        .args([
+            "audit",
+            "--no-progress",
+            "--format",
+            "json",
+            "--baseline",
+            "1",
+        ])
+        .arg(p.path())
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(run.get("comparison").is_none());
+    assert!(run["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("another environment"));
+    let out = perfaudit()
+        .args(["compare", "1", "2", "--strict-env", "-C"])
+        .arg(p.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

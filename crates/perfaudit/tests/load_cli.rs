@@ -70,7 +70,10 @@ fn perfaudit() -> Command {
 }
 
 fn schema() -> jsonschema::Validator {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/load.v1.schema.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schemas/load.v1.schema.json"
+    );
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).unwrap()
@@ -78,7 +81,10 @@ fn schema() -> jsonschema::Validator {
 
 fn assert_valid(doc: &serde_json::Value) {
     let v = schema();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
 }
 
@@ -86,11 +92,32 @@ fn assert_valid(doc: &serde_json::Value) {
 fn json_output_matches_the_schema_and_counts_exactly() {
     let srv = tiny();
     let out = perfaudit()
-        .args(["load", &format!("http://{}/x", srv.addr), "-n", "300", "-c", "3", "--threads", "1"])
-        .args(["--format", "json", "--threshold", "p99<10s", "--threshold", "error_rate<1%"])
+        .args([
+            "load",
+            &format!("http://{}/x", srv.addr),
+            "-n",
+            "300",
+            "-c",
+            "3",
+            "--threads",
+            "1",
+        ])
+        .args([
+            "--format",
+            "json",
+            "--threshold",
+            "p99<10s",
+            "--threshold",
+            "error_rate<1%",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid(&doc);
     assert_eq!(doc["schema"], "perfaudit/load/v1");
@@ -104,8 +131,22 @@ fn json_output_matches_the_schema_and_counts_exactly() {
 fn breached_threshold_exits_1_and_says_which() {
     let srv = tiny();
     let out = perfaudit()
-        .args(["load", &format!("http://{}/fail", srv.addr), "-n", "50", "-c", "2"])
-        .args(["--threshold", "error_rate<1%", "--threshold", "p99<10s", "--color", "never"])
+        .args([
+            "load",
+            &format!("http://{}/fail", srv.addr),
+            "-n",
+            "50",
+            "-c",
+            "2",
+        ])
+        .args([
+            "--threshold",
+            "error_rate<1%",
+            "--threshold",
+            "p99<10s",
+            "--color",
+            "never",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -118,9 +159,20 @@ fn breached_threshold_exits_1_and_says_which() {
 
 #[test]
 fn unreachable_target_exits_2() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = perfaudit()
-        .args(["load", &format!("http://127.0.0.1:{port}/"), "-n", "5", "-c", "1"])
+        .args([
+            "load",
+            &format!("http://127.0.0.1:{port}/"),
+            "-n",
+            "5",
+            "-c",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -131,10 +183,27 @@ fn unreachable_target_exits_2() {
 fn bad_input_exits_2_naming_it() {
     for (args, needle) in [
         (vec!["load", "ftp://x/"], "http://"),
-        (vec!["load", "http://127.0.0.1:1/", "--threshold", "p95<fast"], "p95<fast"),
-        (vec!["load", "--scenario", "/nonexistent/scenario.toml"], "/nonexistent/scenario.toml"),
-        (vec!["load", "http://127.0.0.1:1/", "-d", "5 parsecs"], "parsecs"),
-        (vec!["load", "merge", "/nonexistent/a.json", "/nonexistent/b.json"], "/nonexistent/a.json"),
+        (
+            vec!["load", "http://127.0.0.1:1/", "--threshold", "p95<fast"],
+            "p95<fast",
+        ),
+        (
+            vec!["load", "--scenario", "/nonexistent/scenario.toml"],
+            "/nonexistent/scenario.toml",
+        ),
+        (
+            vec!["load", "http://127.0.0.1:1/", "-d", "5 parsecs"],
+            "parsecs",
+        ),
+        (
+            vec![
+                "load",
+                "merge",
+                "/nonexistent/a.json",
+                "/nonexistent/b.json",
+            ],
+            "/nonexistent/a.json",
+        ),
     ] {
         let out = perfaudit().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -151,21 +220,38 @@ fn merge_combines_runs_exactly_and_validates() {
     for (i, n) in [120, 80].iter().enumerate() {
         let f = dir.path().join(format!("run{i}.json"));
         let st = perfaudit()
-            .args(["load", &format!("http://{}/", srv.addr), "-n", &n.to_string(), "-c", "2"])
+            .args([
+                "load",
+                &format!("http://{}/", srv.addr),
+                "-n",
+                &n.to_string(),
+                "-c",
+                "2",
+            ])
             .args(["--format", "json", "--output"])
             .arg(&f)
-            .status()
+            .output()
             .unwrap();
-        assert!(st.success());
+        assert!(st.status.success());
         files.push(f);
     }
-    let out = perfaudit().args(["load", "merge", "--format", "json"]).args(&files).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = perfaudit()
+        .args(["load", "merge", "--format", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid(&doc);
     assert_eq!(doc["requests"], 200);
     assert_eq!(doc["status"]["200"], 200);
-    let h = perfaudit_model::histogram::Histogram::from_base64(doc["histogram"].as_str().unwrap()).unwrap();
+    let h = perfaudit_model::histogram::Histogram::from_base64(doc["histogram"].as_str().unwrap())
+        .unwrap();
     assert_eq!(h.len(), 200);
 }
 
@@ -182,12 +268,25 @@ fn markdown_and_openmetrics_render() {
         ),
     )
     .unwrap();
-    let out = perfaudit().args(["load", "--format", "markdown", "--scenario"]).arg(&scenario).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = perfaudit()
+        .args(["load", "--format", "markdown", "--scenario"])
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("| `error_rate<10%` | fail |"), "{md}");
     assert!(md.contains("ok\\|pipe"), "{md}");
-    let out = perfaudit().args(["load", "--format", "openmetrics", "--scenario"]).arg(&scenario).output().unwrap();
+    let out = perfaudit()
+        .args(["load", "--format", "openmetrics", "--scenario"])
+        .arg(&scenario)
+        .output()
+        .unwrap();
     let om = String::from_utf8_lossy(&out.stdout);
     assert!(om.contains("perfaudit_load_requests_total{target="), "{om}");
     assert!(om.contains("endpoint=\"fail\""), "{om}");

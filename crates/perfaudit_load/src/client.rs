@@ -98,7 +98,9 @@ impl Connector {
 pub struct Outcome {
     pub status: u16,
     pub bytes_in: u64,
-    pub first_byte: Instant,
+    /// When the first response byte arrived; None when the whole response came in the first
+    /// read (then it is the completion time, and one clock read is saved).
+    pub first_byte: Option<Instant>,
     pub keep_alive: bool,
 }
 
@@ -150,6 +152,9 @@ impl H1 {
                     break;
                 }
             }
+            if bytes_in > 0 && first_byte.is_none() {
+                first_byte = Some(Instant::now());
+            }
             if self.start == self.end {
                 self.start = 0;
                 self.end = 0;
@@ -174,7 +179,7 @@ impl H1 {
                     Ok(()) => Ok(Outcome {
                         status: self.parser.status(),
                         bytes_in,
-                        first_byte: first_byte.unwrap_or_else(Instant::now),
+                        first_byte,
                         keep_alive: false,
                     }),
                     Err(_) if bytes_in == 0 || !self.parser.has_head() => {
@@ -187,16 +192,13 @@ impl H1 {
                     Err(_) => Err(ErrorKind::Closed),
                 };
             }
-            if first_byte.is_none() {
-                first_byte = Some(Instant::now());
-            }
             bytes_in += n as u64;
             self.end += n;
         }
         Ok(Outcome {
             status: self.parser.status(),
             bytes_in,
-            first_byte: first_byte.unwrap_or_else(Instant::now),
+            first_byte,
             keep_alive: self.parser.keep_alive(),
         })
     }
@@ -240,7 +242,7 @@ impl H2 {
             tx.send_data(body, true).map_err(|e| h2_kind(&e))?;
         }
         let response = response.await.map_err(|e| h2_kind(&e))?;
-        let first_byte = Instant::now();
+        let first_byte = Some(Instant::now());
         let status = response.status().as_u16();
         let mut bytes_in: u64 = response
             .headers()

@@ -271,29 +271,31 @@ impl Worker {
         best
     }
 
-    /// Wait for the next request's turn. Returns its intended send time, or None to stop.
-    async fn pace(&self, conn: u32, h: &mut Option<Conn>) -> Option<Instant> {
+    /// Wait for the next request's turn: `Some(None)` = now, `Some(Some(t))` = it was due at
+    /// `t`, `None` = stop. `now` is the caller's latest clock reading (saves one per request).
+    async fn pace(&self, conn: u32, h: &mut Option<Conn>, now: Instant) -> Option<Option<Instant>> {
         let s = &*self.shared;
         match &s.plan.pacing {
             Pacing::Closed => {
-                let now = Instant::now();
                 if s.deadline.is_some_and(|d| now >= d) {
                     return None;
                 }
-                Some(now)
+                Some(None)
             }
             Pacing::Rate(schedule) => {
                 let n = self.next_slot.get();
                 let i = n * u64::from(self.threads) + u64::from(self.index);
                 let at = s.t0 + Duration::from_secs_f64(schedule.time_of(i)?);
-                if s.deadline.is_some_and(|d| at >= d) {
+                // Past the deadline nothing more is sent, not even requests still due from
+                // the backlog: those are reported as not sent.
+                if s.deadline.is_some_and(|d| at >= d || now >= d) {
                     return None;
                 }
                 self.next_slot.set(n + 1);
                 if at > Instant::now() {
                     tokio::time::sleep_until(at.into()).await;
                 }
-                Some(at)
+                Some(Some(at))
             }
             Pacing::Connections(stages) => loop {
                 let now = Instant::now();
@@ -306,7 +308,7 @@ impl Worker {
                 let t = (now - s.t0).as_secs_f64();
                 let at = next_active(stages, conn, t, end)?;
                 if at <= t {
-                    return Some(now);
+                    return Some(None);
                 }
                 // Inactive: close the connection, come back when this one is ramped in.
                 *h = None;
@@ -322,8 +324,8 @@ impl Worker {
         latency_from: Instant,
         sent_at: Instant,
         bytes_out: u64,
+        done: Instant,
     ) {
-        let done = Instant::now();
         let s = &*self.shared;
         let mut st = self.stats.borrow_mut();
         let rel = done.saturating_duration_since(s.measure_start);
@@ -338,8 +340,9 @@ impl Worker {
                 e.responses += 1;
                 e.bytes.received += o.bytes_in;
                 e.latency.record(latency);
+                let first = o.first_byte.unwrap_or(done);
                 e.ttfb
-                    .record(o.first_byte.saturating_duration_since(sent_at).as_micros() as u64);
+                    .record(first.saturating_duration_since(sent_at).as_micros() as u64);
                 let code = usize::from(o.status).min(999);
                 e.status[code] += 1;
                 if (400..500).contains(&o.status) {
@@ -475,10 +478,13 @@ async fn connection(w: Rc<Worker>, j: u32) {
     tokio::pin!(sleep);
     let mut conn: Option<Conn> = None;
     let mut buf = Vec::new();
+    let mut now = Instant::now();
     loop {
-        let Some(intended) = w.pace(j, &mut conn).await else {
+        let Some(due) = w.pace(j, &mut conn, now).await else {
             break;
         };
+        let sent_at = Instant::now();
+        let intended = due.unwrap_or(sent_at);
         let measured = intended >= s.measure_start;
         if measured {
             if let Some(n) = plan.requests {
@@ -488,7 +494,6 @@ async fn connection(w: Rc<Worker>, j: u32) {
             }
         }
         let ep = w.pick();
-        let sent_at = Instant::now();
         if measured {
             let mut st = w.stats.borrow_mut();
             st.started += 1;
@@ -556,8 +561,9 @@ async fn connection(w: Rc<Worker>, j: u32) {
             }
             None => Err(ErrorKind::Timeout),
         };
+        now = Instant::now();
         if measured {
-            w.record(ep, &result, intended, sent_at, bytes_out);
+            w.record(ep, &result, intended, sent_at, bytes_out, now);
         }
         match &result {
             Ok(o) if o.keep_alive && !plan.new_connection_per_request => {}

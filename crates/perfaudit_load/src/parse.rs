@@ -247,18 +247,15 @@ fn trim(b: &[u8]) -> &[u8] {
 fn chunked(mut c: Chunk, data: &[u8]) -> Result<(usize, Option<Chunk>), ParseError> {
     let mut i = 0;
     while i < data.len() {
-        match c {
-            Chunk::Data { left } => {
-                let take = ((data.len() - i) as u64).min(left);
-                i += take as usize;
-                c = if take == left {
-                    Chunk::DataCr
-                } else {
-                    Chunk::Data { left: left - take }
-                };
-                continue;
-            }
-            _ => {}
+        if let Chunk::Data { left } = c {
+            let take = ((data.len() - i) as u64).min(left);
+            i += take as usize;
+            c = if take == left {
+                Chunk::DataCr
+            } else {
+                Chunk::Data { left: left - take }
+            };
+            continue;
         }
         let b = data[i];
         i += 1;
@@ -431,9 +428,18 @@ mod tests {
     #[test]
     fn never_panics_on_noise() {
         let pieces: [&[u8]; 12] = [
-            b"HTTP/1.1 200 OK\r\n", b"Content-Length: 3\r\n", b"Transfer-Encoding: chunked\r\n",
-            b"\r\n", b"abc", b"5\r\nhello\r\n", b"0\r\n\r\n", b"HTTP/1.0 100 C\r\n\r\n",
-            b"Connection: close\r\n", b"\xff\x00\n", b"FFFFFFFFFFFFFFFFFFFF", b";ext\r",
+            b"HTTP/1.1 200 OK\r\n",
+            b"Content-Length: 3\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"\r\n",
+            b"abc",
+            b"5\r\nhello\r\n",
+            b"0\r\n\r\n",
+            b"HTTP/1.0 100 C\r\n\r\n",
+            b"Connection: close\r\n",
+            b"\xff\x00\n",
+            b"FFFFFFFFFFFFFFFFFFFF",
+            b";ext\r",
         ];
         let mut x: u64 = 0x1234_5678_9abc_def1;
         for _ in 0..3000 {
@@ -445,7 +451,7 @@ mod tests {
                 data.extend_from_slice(pieces[(x % 12) as usize]);
             }
             let _ = parse_stream(&data, (x % 7 + 1) as usize);
-            let mut p = ResponseParser::new(x % 2 == 0);
+            let mut p = ResponseParser::new(x.is_multiple_of(2));
             if let Ok(used) = p.feed(&data) {
                 assert!(used <= data.len());
             }

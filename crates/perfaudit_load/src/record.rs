@@ -217,8 +217,10 @@ mod tests {
     #[test]
     fn timeline_finalizes_when_every_worker_moved_on() {
         let mut t = Timeline::new(2, 1_000_000);
-        let mut l = SecondLocal::default();
-        l.requests = 3;
+        let mut l = SecondLocal {
+            requests: 3,
+            ..Default::default()
+        };
         l.latency.record(100);
         t.flush(0, 0, &mut l, 2);
         assert!(t.last().is_none(), "worker 1 may still add to second 0");

@@ -60,7 +60,7 @@ impl Template {
         let mut lit = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
-            lit.extend_from_slice(rest[..start].as_bytes());
+            lit.extend_from_slice(&rest.as_bytes()[..start]);
             let after = &rest[start + 2..];
             let end = after.find("}}").ok_or_else(|| {
                 LoadError::Config(format!("unclosed `{{{{` in template `{text}`"))

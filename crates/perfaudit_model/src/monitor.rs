@@ -157,7 +157,8 @@ pub struct Stat {
     pub max: f64,
 }
 
-/// Running summaries over all samples (not only those kept in the ring).
+/// Running summaries over all samples (not only those kept in the ring). CPU statistics
+/// start at the second sample (the first has no interval to measure a rate over).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub samples: u64,

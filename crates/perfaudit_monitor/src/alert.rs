@@ -77,6 +77,19 @@ impl Metric {
         )
     }
 
+    /// Measured over the interval between two samples.
+    fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Metric::Cpu
+                | Metric::CpuUser
+                | Metric::CpuSys
+                | Metric::DiskRead
+                | Metric::DiskWrite
+                | Metric::HostCpu
+        )
+    }
+
     fn is_bytes(self) -> bool {
         matches!(
             self,
@@ -264,11 +277,17 @@ impl fmt::Display for AlertRule {
     }
 }
 
+/// Most events kept per run (memory stays bounded when a rule flaps for hours); the rest
+/// are counted in `dropped`.
+pub const MAX_EVENTS: usize = 1000;
+
 /// Evaluates every rule over the sample stream.
 #[derive(Debug)]
 pub struct AlertEngine {
     rules: Vec<(AlertRule, Option<Pending>)>,
     pub events: Vec<AlertEvent>,
+    /// Events beyond `MAX_EVENTS`, not listed.
+    pub dropped: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -285,12 +304,17 @@ impl AlertEngine {
         AlertEngine {
             rules: rules.into_iter().map(|r| (r, None)).collect(),
             events: Vec::new(),
+            dropped: 0,
         }
     }
 
-    /// Feed one sample.
-    pub fn observe(&mut self, s: &Sample) {
+    /// Feed one sample. `rates_valid` is false for the first sample of a run, whose rates
+    /// (CPU, disk, host CPU) have no interval behind them and read 0: rules on rates skip it.
+    pub fn observe(&mut self, s: &Sample, rates_valid: bool) {
         for (rule, pending) in &mut self.rules {
+            if !rates_valid && rule.metric.is_rate() {
+                continue;
+            }
             let v = rule.value(s);
             let holds = v.is_some_and(|v| rule.op.holds(v, rule.threshold));
             match (holds, pending.as_mut()) {
@@ -318,7 +342,9 @@ impl AlertEngine {
                 }
                 (false, Some(_)) => {
                     let p = pending.take().expect("matched Some");
-                    if p.fired {
+                    if p.fired && self.events.len() >= MAX_EVENTS {
+                        self.dropped += 1;
+                    } else if p.fired {
                         self.events.push(AlertEvent {
                             rule: rule.to_string(),
                             metric: rule.metric.name().to_string(),
@@ -347,8 +373,9 @@ impl AlertEngine {
             .collect()
     }
 
-    /// Close the run: events still active are reported with `active_at_end`.
-    pub fn finish(mut self) -> Vec<AlertEvent> {
+    /// Close the run: events still active are reported with `active_at_end`. Returns the
+    /// events and how many were not kept.
+    pub fn finish(mut self) -> (Vec<AlertEvent>, u64) {
         for (rule, pending) in &mut self.rules {
             if let Some(p) = pending.take() {
                 if p.fired {
@@ -369,7 +396,7 @@ impl AlertEngine {
         }
         self.events
             .sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.rule.cmp(&b.rule)));
-        self.events
+        (self.events, self.dropped)
     }
 
     /// Events so far plus those currently firing (without consuming the engine).
@@ -456,10 +483,10 @@ mod tests {
             60.0, 60.0, 60.0, // still active at the end (t=9..11)
         ];
         for (i, c) in cpus.iter().enumerate() {
-            eng.observe(&sample(i as f64, *c, 0));
+            eng.observe(&sample(i as f64, *c, 0), true);
         }
         assert_eq!(eng.active(), vec!["cpu>50% for 1s".to_string()]);
-        let ev = eng.finish();
+        let (ev, _) = eng.finish();
         assert_eq!(ev.len(), 3, "{ev:?}");
         // t=1..3: held 1 s (samples at 1 and 2), ended at 3.
         assert_eq!(ev[0].start_s, 1.0);
@@ -475,9 +502,9 @@ mod tests {
 
         // A single sample over the threshold does not fire a `for 1s` rule.
         let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50% for 1s").unwrap()]);
-        eng.observe(&sample(0.0, 90.0, 0));
-        eng.observe(&sample(0.5, 10.0, 0));
-        assert!(eng.finish().is_empty());
+        eng.observe(&sample(0.0, 90.0, 0), true);
+        eng.observe(&sample(0.5, 10.0, 0), true);
+        assert!(eng.finish().0.is_empty());
     }
 
     #[test]
@@ -486,14 +513,34 @@ mod tests {
             AlertRule::parse("mem>85%").unwrap(),
             AlertRule::parse("rss<100B").unwrap(),
         ]);
-        eng.observe(&sample(0.0, 0.0, 50));
-        eng.observe(&sample(1.0, 0.0, 20));
-        let ev = eng.finish();
+        eng.observe(&sample(0.0, 0.0, 50), false);
+        eng.observe(&sample(1.0, 0.0, 20), true);
+        let (ev, _) = eng.finish();
         assert_eq!(ev.len(), 2);
         let mem = ev.iter().find(|e| e.metric == "mem").unwrap();
         assert_eq!(mem.peak, 90.0);
         assert_eq!(mem.unit, "%");
         let rss = ev.iter().find(|e| e.metric == "rss").unwrap();
         assert_eq!(rss.peak, 20.0);
+    }
+
+    #[test]
+    fn events_are_bounded() {
+        let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu>50%").unwrap()]);
+        for i in 0..(2 * MAX_EVENTS + 20) {
+            let cpu = if i % 2 == 0 { 90.0 } else { 0.0 };
+            eng.observe(&sample(i as f64, cpu, 0), true);
+        }
+        let (ev, dropped) = eng.finish();
+        assert_eq!(ev.len(), MAX_EVENTS);
+        assert_eq!(dropped, 10);
+    }
+
+    #[test]
+    fn rate_rules_skip_the_first_sample() {
+        let mut eng = AlertEngine::new(vec![AlertRule::parse("cpu<5%").unwrap()]);
+        eng.observe(&sample(0.0, 0.0, 0), false);
+        eng.observe(&sample(1.0, 50.0, 0), true);
+        assert!(eng.finish().0.is_empty());
     }
 }

@@ -11,7 +11,8 @@ pub struct Host {
     net_dev: Option<File>,
     buf: Vec<u8>,
     prev_cpu: Option<(u64, u64)>,
-    prev_net: Option<(u64, u64)>,
+    prev_net: Option<(f64, u64, u64)>,
+    last: Option<HostSample>,
     /// Bytes over the run (sum of deltas).
     pub net_rx_total: u64,
     pub net_tx_total: u64,
@@ -28,13 +29,20 @@ impl Host {
             buf: Vec::with_capacity(8192),
             prev_cpu: None,
             prev_net: None,
+            last: None,
             net_rx_total: 0,
             net_tx_total: 0,
         }
     }
 
-    /// Read the host; rates are over `dt_s` since the previous call (0 on the first call).
-    pub fn sample(&mut self, dt_s: f64) -> HostSample {
+    /// The last reading again (between reads, when sampling faster than the host is read).
+    pub fn last(&self) -> Option<HostSample> {
+        self.last.clone()
+    }
+
+    /// Read the host at time `t` (seconds since start); rates are over the time since the
+    /// previous read (0 on the first).
+    pub fn sample(&mut self, t: f64) -> HostSample {
         let mut h = HostSample {
             cpu_pct: 0.0,
             mem_total_bytes: 0,
@@ -75,19 +83,21 @@ impl Host {
         if let Some(f) = &self.net_dev {
             if procfs::reread(f, &mut self.buf).is_ok() {
                 let (rx, tx) = procfs::parse_net_dev(&self.buf);
-                if let Some((prx, ptx)) = self.prev_net {
+                if let Some((pt, prx, ptx)) = self.prev_net {
                     let drx = rx.saturating_sub(prx);
                     let dtx = tx.saturating_sub(ptx);
                     self.net_rx_total += drx;
                     self.net_tx_total += dtx;
+                    let dt_s = t - pt;
                     if dt_s > 0.0 {
                         h.net_rx_bytes_per_s = drx as f64 / dt_s;
                         h.net_tx_bytes_per_s = dtx as f64 / dt_s;
                     }
                 }
-                self.prev_net = Some((rx, tx));
+                self.prev_net = Some((t, rx, tx));
             }
         }
+        self.last = Some(h.clone());
         h
     }
 }

@@ -44,7 +44,7 @@ impl Sampler {
         let mut child = None;
         let (pid, command, spawned) = match &spec.target {
             TargetSpec::Pid(pid) => {
-                let cmd = std::fs::read(procfs::proc_path(*pid, "cmdline"))
+                let cmd: Vec<String> = std::fs::read(procfs::proc_path(*pid, "cmdline"))
                     .map(|b| {
                         b.split(|&c| c == 0)
                             .filter(|s| !s.is_empty())
@@ -52,6 +52,14 @@ impl Sampler {
                             .collect()
                     })
                     .unwrap_or_default();
+                // Kernel threads and zombies have no command line: show `[comm]` like ps.
+                let cmd: Vec<String> = if cmd.is_empty() {
+                    std::fs::read_to_string(procfs::proc_path(*pid, "comm"))
+                        .map(|c| vec![format!("[{}]", c.trim_end())])
+                        .unwrap_or_default()
+                } else {
+                    cmd
+                };
                 (*pid, cmd, false)
             }
             TargetSpec::Command(argv) => {
@@ -119,12 +127,24 @@ impl Sampler {
             .unwrap_or(0);
         let interval = self.spec.interval;
         let deadline = self.spec.duration.map(|d| start + d);
+        // Costlier readings are spaced out when sampling fast: new descendants and the host
+        // every 200 ms at most often, context switches and disk I/O every 500 ms (their rates
+        // are held in between; totals are exact).
+        let every = |period_ms: u128| -> u64 {
+            (period_ms * 1_000_000)
+                .div_ceil(interval.as_nanos().max(1))
+                .max(1) as u64
+        };
+        let (discover_every, slow_every) = (every(200), every(500));
         let mut tick: u64 = 0;
         let mut prev_t: Option<Instant> = None;
         let ended = loop {
             self.reap();
             let now = Instant::now();
-            let refresh = self.tree.refresh();
+            let t = now.duration_since(start).as_secs_f64();
+            let discover = self.samples_total.checked_rem(discover_every) == Some(0);
+            let slow = self.samples_total.checked_rem(slow_every) == Some(0);
+            let refresh = self.tree.refresh(t, discover, slow);
             if self.tree.is_empty() && self.child.as_ref().is_none_or(|c| c.exit.is_some()) {
                 break EndReason::TargetExited;
             }
@@ -135,6 +155,7 @@ impl Sampler {
                 elapsed.as_secs_f64(),
                 start_unix_ms + elapsed.as_millis() as u64,
                 dt,
+                discover,
             );
             self.record(sample, refresh.warnings);
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -171,11 +192,19 @@ impl Sampler {
         )
     }
 
-    fn build_sample(&mut self, t_s: f64, t_unix_ms: u64, dt: Option<f64>) -> Sample {
+    fn build_sample(
+        &mut self,
+        t_s: f64,
+        t_unix_ms: u64,
+        dt: Option<f64>,
+        read_host: bool,
+    ) -> Sample {
         let dt_s = dt.unwrap_or(0.0);
-        let host = self.host.sample(dt_s);
+        let host = match self.host.last() {
+            Some(h) if !read_host => h,
+            _ => self.host.sample(t_s),
+        };
         let tck = self.clk_tck;
-        let rate = |d: u64| if dt_s > 0.0 { d as f64 / dt_s } else { 0.0 };
         let pct = |ticks: u64| {
             if dt_s > 0.0 {
                 100.0 * ticks as f64 / tck / dt_s
@@ -184,6 +213,7 @@ impl Sampler {
             }
         };
         let (mut du, mut ds, mut dr, mut dw, mut dv, mut di) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut rates = [0.0f64; 4];
         let (mut rss, mut threads, mut fds) = (0u64, 0u64, Some(0u64));
         let mut io_ok = true;
         let mut per = self.spec.per_process.then(Vec::new);
@@ -195,11 +225,14 @@ impl Sampler {
                 ),
                 None => (0, 0),
             };
-            if let Some(p) = m.prev {
-                dr += m.now.read_bytes.saturating_sub(p.read_bytes);
-                dw += m.now.write_bytes.saturating_sub(p.write_bytes);
-                dv += m.now.ctx_vol.saturating_sub(p.ctx_vol);
-                di += m.now.ctx_invol.saturating_sub(p.ctx_invol);
+            if let Some(d) = m.slow_delta {
+                dr += d.read_bytes;
+                dw += d.write_bytes;
+                dv += d.ctx_vol;
+                di += d.ctx_invol;
+            }
+            for (sum, r) in rates.iter_mut().zip(m.rates) {
+                *sum += r;
             }
             du += pu;
             ds += ps;
@@ -247,10 +280,10 @@ impl Sampler {
             rss_bytes: rss,
             threads,
             fds,
-            read_bytes_per_s: io_ok.then(|| rate(dr)),
-            write_bytes_per_s: io_ok.then(|| rate(dw)),
-            ctx_voluntary_per_s: rate(dv),
-            ctx_involuntary_per_s: rate(di),
+            read_bytes_per_s: io_ok.then_some(rates[0]),
+            write_bytes_per_s: io_ok.then_some(rates[1]),
+            ctx_voluntary_per_s: rates[2],
+            ctx_involuntary_per_s: rates[3],
             host,
             per_process: per,
         }
@@ -259,7 +292,7 @@ impl Sampler {
     fn record(&mut self, sample: Sample, new_warnings: Vec<String>) {
         self.samples_total += 1;
         self.summary.push(&sample);
-        self.alerts.observe(&sample);
+        self.alerts.observe(&sample, self.samples_total > 1);
         self.rss.push(sample.t_s, sample.rss_bytes as f64);
         self.threads.push(sample.t_s, sample.threads as f64);
         match sample.fds {
@@ -355,7 +388,7 @@ impl Sampler {
         loop {
             std::thread::sleep(Duration::from_millis(10));
             self.reap();
-            let _ = self.tree.refresh();
+            let _ = self.tree.refresh(0.0, true, false);
             if self.tree.is_empty() {
                 break;
             }
@@ -363,7 +396,7 @@ impl Sampler {
                 signal_all(&self.tree, libc::SIGKILL);
                 std::thread::sleep(Duration::from_millis(20));
                 self.reap();
-                let _ = self.tree.refresh();
+                let _ = self.tree.refresh(0.0, true, false);
                 break;
             }
         }
@@ -423,6 +456,15 @@ impl Sampler {
             .summary
             .summary(self.host.net_rx_total, self.host.net_tx_total);
         let samples_dropped = self.samples_total - self.ring.len() as u64;
+        let (alerts, alerts_dropped) = self.alerts.finish();
+        let mut warnings = self.warnings;
+        warnings.extend(self.tree.closing_warnings());
+        if alerts_dropped > 0 {
+            warnings.push(format!(
+                "{alerts_dropped} more alert events happened after the first {} (not listed)",
+                crate::alert::MAX_EVENTS
+            ));
+        }
         MonitorReport {
             schema: SCHEMA_MONITOR.to_string(),
             target: self.target,
@@ -436,9 +478,9 @@ impl Sampler {
             samples_dropped,
             samples: self.ring.into_iter().collect(),
             summary,
-            alerts: self.alerts.finish(),
+            alerts,
             leak,
-            warnings: self.warnings,
+            warnings,
         }
     }
 }

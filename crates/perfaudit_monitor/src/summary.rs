@@ -78,16 +78,20 @@ pub struct SummaryAcc {
 impl SummaryAcc {
     pub fn push(&mut self, s: &Sample) {
         self.samples += 1;
-        self.cpu.push(s.cpu_pct);
-        self.cpu_user.push(s.cpu_user_pct);
-        self.cpu_sys.push(s.cpu_sys_pct);
+        // Rates need an interval: the first sample has none (its CPU reads 0), so CPU
+        // statistics start at the second sample.
+        if self.samples > 1 {
+            self.cpu.push(s.cpu_pct);
+            self.cpu_user.push(s.cpu_user_pct);
+            self.cpu_sys.push(s.cpu_sys_pct);
+            self.host_cpu.push(s.host.cpu_pct);
+        }
         self.rss.push(s.rss_bytes as f64);
         self.threads.push(s.threads as f64);
         if let Some(f) = s.fds {
             self.fds.push(f as f64);
         }
         self.procs.push(f64::from(s.processes));
-        self.host_cpu.push(s.host.cpu_pct);
         self.host_used.push(s.host.mem_used_bytes as f64);
         self.host_avail.push(s.host.mem_available_bytes as f64);
         self.load1.push(s.host.load1);

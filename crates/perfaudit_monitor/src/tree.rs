@@ -7,11 +7,17 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 
-/// Counters of one process at one sample.
+/// CPU counters, read at every sample (`/proc/PID/stat`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counters {
     pub utime_ticks: u64,
     pub stime_ticks: u64,
+}
+
+/// Slower-moving counters, read at most every `slow` refresh (`status` of each thread and
+/// `io` cost more to generate than `stat`): disk bytes and context switches.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SlowCounters {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub ctx_vol: u64,
@@ -30,9 +36,15 @@ pub struct Member {
     tasks_checked_at: u64,
     io: Option<File>,
     fd_dir: Option<File>,
-    /// Counters at the previous sample (`None` right after the first sample of the run).
+    /// CPU counters at the previous sample (`None` right after the first sample of the run).
     pub prev: Option<Counters>,
     pub now: Counters,
+    /// The last slow reading and when (seconds since start).
+    slow_last: Option<(f64, SlowCounters)>,
+    /// What the slow counters grew by at this refresh (`None` when they were not read).
+    pub slow_delta: Option<SlowCounters>,
+    /// Per-second rates of the slow counters over the last slow interval.
+    pub rates: [f64; 4],
     pub rss_bytes: u64,
     pub hwm_bytes: u64,
     pub threads: u64,
@@ -59,6 +71,7 @@ pub struct Tree {
     samples: u64,
     warned_fd: HashSet<u32>,
     warned_io: HashSet<u32>,
+    last_t: Option<f64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +97,7 @@ impl Tree {
             samples: 0,
             warned_fd: HashSet::new(),
             warned_io: HashSet::new(),
+            last_t: None,
         };
         let stat = match File::open(procfs::proc_path(root, "stat")) {
             Ok(f) => f,
@@ -117,26 +131,51 @@ impl Tree {
         self.members.is_empty()
     }
 
-    /// Find new descendants, drop exited members, and read every member's counters.
-    pub fn refresh(&mut self) -> Refresh {
+    /// Closing remarks: how many processes had unreadable fds / disk I/O in all, when more
+    /// than the one already named.
+    pub fn closing_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.warned_fd.len() > 1 {
+            w.push(format!(
+                "open file descriptors were not readable for {} processes of the tree in all",
+                self.warned_fd.len()
+            ));
+        }
+        if self.warned_io.len() > 1 {
+            w.push(format!(
+                "disk I/O was not readable for {} processes of the tree in all",
+                self.warned_io.len()
+            ));
+        }
+        w
+    }
+
+    /// Read every member's counters at time `t` (seconds since start); with `discover`, first
+    /// look for new descendants; with `slow`, also read disk I/O and context switches.
+    /// Exited members are dropped.
+    pub fn refresh(&mut self, t: f64, discover: bool, slow: bool) -> Refresh {
         let mut out = Refresh::default();
         self.samples += 1;
-        self.discover();
+        if discover || self.samples == 1 {
+            self.discover();
+        }
         let page = self.page_size;
         let by_size = self.fd_by_size;
         let samples = self.samples;
         let buf = &mut self.buf;
         self.members
-            .retain_mut(|m| m.read(buf, page, by_size, samples));
+            .retain_mut(|m| m.read(buf, page, by_size, samples, t, slow));
+        self.last_t = Some(t);
+        // One warning per kind (the first process it concerns); the others are counted.
         for m in &self.members {
-            if m.fds.is_none() && self.warned_fd.insert(m.pid) {
+            if m.fds.is_none() && self.warned_fd.insert(m.pid) && self.warned_fd.len() == 1 {
                 out.warnings.push(format!(
                     "open file descriptors of PID {} ({}) are not readable (permission denied: \
                      run perfaudit as the same user or root); fds are reported as unknown",
                     m.pid, m.name
                 ));
             }
-            if !m.io_ok && self.warned_io.insert(m.pid) {
+            if !m.io_ok && self.warned_io.insert(m.pid) && self.warned_io.len() == 1 {
                 out.warnings.push(format!(
                     "disk I/O of PID {} ({}) is not readable (/proc/{}/io: permission denied or \
                      not supported); disk bytes are reported as unknown",
@@ -187,10 +226,11 @@ impl Tree {
                     if st.state != b'Z' && st.state != b'X' {
                         member_pids.insert(pid);
                         let mut m = Member::new(pid, st, name, f);
-                        if self.samples > 1 {
+                        if let Some(t) = self.last_t {
                             // Born during the run: everything it did happened since the last
                             // sample.
                             m.prev = Some(Counters::default());
+                            m.slow_last = Some((t, SlowCounters::default()));
                         }
                         self.members.push(m);
                     }
@@ -224,6 +264,9 @@ impl Member {
             fd_dir,
             prev: None,
             now: Counters::default(),
+            slow_last: None,
+            slow_delta: None,
+            rates: [0.0; 4],
             rss_bytes: 0,
             hwm_bytes: 0,
             threads: 0,
@@ -234,7 +277,15 @@ impl Member {
     }
 
     /// Read this member's counters. False when it has exited (or became a zombie).
-    fn read(&mut self, buf: &mut Vec<u8>, page: u64, fd_by_size: bool, sample: u64) -> bool {
+    fn read(
+        &mut self,
+        buf: &mut Vec<u8>,
+        page: u64,
+        fd_by_size: bool,
+        sample: u64,
+        t: f64,
+        slow: bool,
+    ) -> bool {
         if procfs::reread(&self.stat, buf).is_err() {
             return false;
         }
@@ -250,21 +301,36 @@ impl Member {
         if self.has_read {
             self.prev = Some(self.now);
         }
-        self.has_read = true;
         self.ppid = st.ppid;
         self.threads = st.num_threads;
         self.rss_bytes = st.rss_pages * page;
+        self.hwm_bytes = self.hwm_bytes.max(self.rss_bytes);
         self.now.utime_ticks = st.utime_ticks;
         self.now.stime_ticks = st.stime_ticks;
+        self.fds = self
+            .fd_dir
+            .as_ref()
+            .and_then(|d| procfs::count_fds(d, fd_by_size, self.pid).ok());
+        self.slow_delta = None;
+        if slow || !self.has_read {
+            self.read_slow(buf, sample, st.num_threads, t);
+        }
+        self.has_read = true;
+        true
+    }
 
-        // Threads: refresh the task list when the count changed, and every 20 samples.
+    /// Context switches (summed over threads), the kernel's peak RSS, disk bytes.
+    fn read_slow(&mut self, buf: &mut Vec<u8>, sample: u64, threads: u64, t: f64) {
+        // Threads: refresh the task list when the count changed, and every 20 slow reads.
         if self.tasks.is_empty()
-            || self.tasks.len() as u64 != st.num_threads
+            || self.tasks.len() as u64 != threads
             || sample.saturating_sub(self.tasks_checked_at) >= 20
         {
             self.refresh_tasks();
             self.tasks_checked_at = sample;
         }
+        let prev = self.slow_last.map(|(_, c)| c).unwrap_or_default();
+        let mut now = prev;
         let (mut vol, mut invol) = (0u64, 0u64);
         let mut hwm = 0;
         let mut i = 0;
@@ -283,24 +349,37 @@ impl Member {
             }
         }
         // Threads that ended take their counts with them: never let the sum go backwards.
-        self.now.ctx_vol = vol.max(self.prev.map_or(0, |p| p.ctx_vol));
-        self.now.ctx_invol = invol.max(self.prev.map_or(0, |p| p.ctx_invol));
-        self.hwm_bytes = self.hwm_bytes.max(hwm).max(self.rss_bytes);
-
-        self.fds = self
-            .fd_dir
-            .as_ref()
-            .and_then(|d| procfs::count_fds(d, fd_by_size, self.pid).ok());
+        now.ctx_vol = vol.max(prev.ctx_vol);
+        now.ctx_invol = invol.max(prev.ctx_invol);
+        self.hwm_bytes = self.hwm_bytes.max(hwm);
         self.io_ok = false;
         if let Some(io) = &self.io {
             if procfs::reread(io, buf).is_ok() && !buf.is_empty() {
                 let (r, w) = procfs::parse_io(buf);
-                self.now.read_bytes = r;
-                self.now.write_bytes = w;
+                now.read_bytes = r.max(prev.read_bytes);
+                now.write_bytes = w.max(prev.write_bytes);
                 self.io_ok = true;
             }
         }
-        true
+        if let Some((t0, p)) = self.slow_last {
+            let d = SlowCounters {
+                read_bytes: now.read_bytes - p.read_bytes,
+                write_bytes: now.write_bytes - p.write_bytes,
+                ctx_vol: now.ctx_vol - p.ctx_vol,
+                ctx_invol: now.ctx_invol - p.ctx_invol,
+            };
+            let dt = t - t0;
+            if dt > 0.0 {
+                self.rates = [
+                    d.read_bytes as f64 / dt,
+                    d.write_bytes as f64 / dt,
+                    d.ctx_vol as f64 / dt,
+                    d.ctx_invol as f64 / dt,
+                ];
+            }
+            self.slow_delta = Some(d);
+        }
+        self.slow_last = Some((t, now));
     }
 
     fn refresh_tasks(&mut self) {

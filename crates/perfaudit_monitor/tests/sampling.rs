@@ -118,14 +118,17 @@ fn steady_growth_is_a_leak() {
 fn flat_churn_is_no_leak() {
     // Start the churner ourselves and watch it by PID once it is past its start-up (a loaded
     // CI machine can stretch python's start-up beyond any fixed warm-up).
-    let code = "import sys, time\n\
+    // Random hold times: a fixed churn period would alias with the sampling interval into a
+    // slow beat, which over a short window can look like a trend.
+    let code = "import random, sys, time\n\
+                random.seed(7)\n\
                 print('ready', flush=True)\n\
                 t0 = time.time()\n\
                 while time.time() - t0 < 6:\n\
                 \x20   b = b'\\x01' * (20 << 20)\n\
-                \x20   time.sleep(0.01)\n\
+                \x20   time.sleep(random.uniform(0.002, 0.03))\n\
                 \x20   del b\n\
-                \x20   time.sleep(0.01)\n";
+                \x20   time.sleep(random.uniform(0.002, 0.03))\n";
     let mut child = std::process::Command::new("python3")
         .args(["-c", code])
         .stdout(std::process::Stdio::piped())

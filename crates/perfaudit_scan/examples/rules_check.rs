@@ -14,6 +14,19 @@ use perfaudit_scan::rules::{
 };
 use rayon::prelude::*;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Nanoseconds spent in each phase, summed over threads.
+static PARSE_NS: AtomicU64 = AtomicU64::new(0);
+static FACTS_NS: AtomicU64 = AtomicU64::new(0);
+static CHECK_NS: AtomicU64 = AtomicU64::new(0);
+
+fn timed<T>(counter: &AtomicU64, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let v = f();
+    counter.fetch_add(t.elapsed().as_nanos() as u64, Relaxed);
+    v
+}
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -66,48 +79,52 @@ fn main() {
         }
         return;
     }
-    // Phase 1: facts from model/migration modules.
-    let facts: Vec<_> = files
+    // Phase 1: read every file once; facts from model/migration modules.
+    let sources: Vec<(PathBuf, String)> = files
         .par_iter()
-        .filter_map(|p| {
-            let src = std::fs::read_to_string(p).ok()?;
-            if !may_have_facts(&src) {
+        .filter_map(|p| Some((p.clone(), std::fs::read_to_string(p).ok()?)))
+        .collect();
+    let facts: Vec<_> = sources
+        .par_iter()
+        .filter_map(|(p, src)| {
+            if !timed(&FACTS_NS, || may_have_facts(src)) {
                 return None;
             }
-            let parsed = parse_module(&src).ok()?;
+            let parsed = timed(&FACTS_NS, || parse_module(src)).ok()?;
             let r = rel(p);
-            Some(collect_facts(&ModuleInput {
-                rel_path: &r,
-                module_name: None,
-                source: &src,
-                parsed: &parsed,
+            Some(timed(&FACTS_NS, || {
+                collect_facts(&ModuleInput {
+                    rel_path: &r,
+                    module_name: None,
+                    source: src,
+                    parsed: &parsed,
+                })
             }))
         })
         .collect();
     let n_fact_files = facts.len();
     let project = ProjectIndex::from_facts(facts);
     let t1 = t0.elapsed();
-    // Phase 2: rules.
-    let mut findings: Vec<_> = files
+    // Phase 2: parse and run the rules.
+    let mut findings: Vec<_> = sources
         .par_iter()
-        .flat_map_iter(|p| {
-            let Ok(src) = std::fs::read_to_string(p) else {
-                return Vec::new();
-            };
-            let Ok(parsed) = parse_module(&src) else {
+        .flat_map_iter(|(p, src)| {
+            let Ok(parsed) = timed(&PARSE_NS, || parse_module(src)) else {
                 return Vec::new();
             };
             let r = rel(p);
-            check_module(
-                &ModuleInput {
-                    rel_path: &r,
-                    module_name: None,
-                    source: &src,
-                    parsed: &parsed,
-                },
-                &project,
-                &settings,
-            )
+            timed(&CHECK_NS, || {
+                check_module(
+                    &ModuleInput {
+                        rel_path: &r,
+                        module_name: None,
+                        source: src,
+                        parsed: &parsed,
+                    },
+                    &project,
+                    &settings,
+                )
+            })
         })
         .collect();
     findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
@@ -122,11 +139,20 @@ fn main() {
         for f in &findings {
             *counts.entry(f.code.as_str()).or_insert(0usize) += 1;
         }
+        let (parse, facts, check) = (
+            PARSE_NS.load(Relaxed) as f64 / 1e9,
+            FACTS_NS.load(Relaxed) as f64 / 1e9,
+            CHECK_NS.load(Relaxed) as f64 / 1e9,
+        );
         eprintln!(
             "files={} fact_files={n_fact_files} models={} index_built={t1:?} elapsed={:?}",
             files.len(),
             project.models.models.len(),
             t0.elapsed()
+        );
+        eprintln!(
+            "cpu: parse={parse:.3}s facts(parse+collect)={facts:.3}s rules={check:.3}s overhead={:.1}%",
+            100.0 * (facts + check) / parse
         );
         for (c, n) in counts {
             eprintln!("{c} {n}");

@@ -189,3 +189,9 @@ mod tests {
             .is_none());
     }
 }
+
+/// A `[scan]` table already parsed by someone else (the `audit` command's perfaudit.toml).
+pub fn from_table(table: toml::Table) -> Result<ScanConfig, String> {
+    ScanConfig::deserialize(toml::Value::Table(table))
+        .map_err(|e| format!("[scan]: {}", e.message()))
+}

@@ -22,5 +22,7 @@ pub mod settings;
 pub mod suppress;
 pub mod walk;
 
-pub use pipeline::{analyze_source, scan, FileOutcome, ModuleContext, Progress};
+pub use pipeline::{
+    analyze_source, analyze_standalone, scan, FileOutcome, ModuleContext, Progress,
+};
 pub use settings::{CliOverrides, ScanSettings};

@@ -382,7 +382,7 @@ pub fn scan(
                 }
             };
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 64 == 0 || n == total {
+            if n.is_multiple_of(64) || n == total {
                 progress(Progress::Checked { done: n, total });
             }
             let measure = FileMeasure {
@@ -549,4 +549,33 @@ fn summarize(findings: &[Finding]) -> FindingSummary {
     }
     s.by_code = by.into_values().collect();
     s
+}
+
+/// Analyse one file's bytes on its own (no project context but its own facts): what the fuzz
+/// target and single-source callers use. Never panics on any input.
+pub fn analyze_standalone(rel: &str, data: &[u8], settings: &ScanSettings) -> FileOutcome {
+    let mut facts = Vec::new();
+    if let Ok(source) = decode(rel, data) {
+        if rules::may_have_facts(source) {
+            if let Ok(parsed) = parser::parse_module(source) {
+                facts.push(rules::collect_facts(&ModuleInput {
+                    rel_path: rel,
+                    module_name: None,
+                    source,
+                    parsed: &parsed,
+                }));
+            }
+        }
+    }
+    let project = ProjectIndex::from_facts(facts);
+    let first_party = BTreeSet::new();
+    let classifier = Classifier {
+        first_party: &first_party,
+    };
+    let cx = ModuleContext {
+        settings,
+        project: &project,
+        classifier: &classifier,
+    };
+    analyze_source(rel, None, data, &cx)
 }

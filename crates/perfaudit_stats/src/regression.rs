@@ -78,7 +78,7 @@ pub fn judge(
 ) -> Judgement {
     let change = relative_change(base, head);
     // An infinite change (from zero) is beyond any threshold.
-    let beyond = change.map_or(true, |c| c.abs() > settings.threshold);
+    let beyond = change.is_none_or(|c| c.abs() > settings.threshold);
     if !beyond {
         return Judgement {
             change,

@@ -3,17 +3,13 @@
 import asyncio
 import json
 import os
+import sqlite3
 import threading
 import time
 
 from . import db
 from .text import keywords, score, summarize
 from .web import App
-
-try:  # optional: fetching documents from a URL
-    import requests
-except ImportError:  # pragma: no cover - the service runs with the stdlib only
-    requests = None
 
 app = App()
 
@@ -25,7 +21,7 @@ _stats = {"requests": 0}
 
 def get_db():
     # A new connection for every request.
-    return db.connect()
+    return sqlite3.connect(db.DB_PATH)
 
 
 @app.get("/health")
@@ -99,7 +95,9 @@ def search(request):
 @app.post("/documents/import")
 def import_document(request):
     url = json.loads(request.body or b"{}").get("url", "")
-    if requests is None:
+    try:  # optional: the service runs with the stdlib alone
+        import requests
+    except ImportError:
         return 501, {"error": "the requests package is not installed"}
     response = requests.get(url)  # no timeout: a slow remote host hangs this worker
     conn = get_db()
@@ -116,7 +114,14 @@ def import_document(request):
 
 @app.get("/stats")
 def stats(request):
-    return 200, {"requests": _stats["requests"], "cached_summaries": len(_summary_cache)}
+    return 200, {"requests": _stats["requests"]}
+
+
+@app.get("/authors")
+def list_authors(request):
+    conn = get_db()
+    authors = conn.execute("SELECT id, name, email FROM authors ORDER BY name").fetchall()
+    return 200, authors
 
 
 async def refresh_stats_forever(interval):

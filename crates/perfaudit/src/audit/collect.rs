@@ -42,10 +42,7 @@ fn latency_metrics(
     if h.is_empty() {
         return;
     }
-    let buckets: Vec<(f64, u64)> = h
-        .iter_recorded()
-        .map(|(v, c)| (v as f64 / 1e3, c))
-        .collect();
+    let buckets = coarse_buckets(h.iter_recorded());
     let dist = Distribution::Histogram { buckets };
     let s = h.summary();
     for stat in stats {
@@ -64,6 +61,27 @@ fn latency_metrics(
             metric(us / 1e3, "ms", Better::Lower, Some(dist.clone())),
         );
     }
+}
+
+/// Relative width of the latency buckets kept for significance tests: far below any regression
+/// threshold, and it keeps a stored run small (a few hundred buckets at most).
+const BUCKET_WIDTH: f64 = 0.02;
+
+/// Latency values (us) and counts, merged into log-spaced buckets of [`BUCKET_WIDTH`], in ms.
+fn coarse_buckets(recorded: impl Iterator<Item = (u64, u64)>) -> Vec<(f64, u64)> {
+    let step = (1.0 + BUCKET_WIDTH).ln();
+    let mut merged: BTreeMap<i64, u64> = BTreeMap::new();
+    for (us, count) in recorded {
+        let ms = (us.max(1)) as f64 / 1e3;
+        *merged.entry((ms.ln() / step).round() as i64).or_default() += count;
+    }
+    merged
+        .into_iter()
+        .map(|(k, c)| {
+            let v = (k as f64 * step).exp();
+            ((v * 1e4).round() / 1e4, c)
+        })
+        .collect()
 }
 
 /// Everything the engines measured, as metrics. `histograms` are the scenarios' latency
@@ -232,4 +250,18 @@ pub fn metrics(run: &RunRecord, histograms: &[Histogram]) -> BTreeMap<String, Me
         );
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_merged_within_two_percent() {
+        let b = coarse_buckets([(10_000, 3), (10_020, 2), (20_000, 1)].into_iter());
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].1, 5);
+        assert!((b[0].0 - 10.0).abs() / 10.0 < 0.02, "{b:?}");
+        assert!((b[1].0 - 20.0).abs() / 20.0 < 0.02, "{b:?}");
+    }
 }

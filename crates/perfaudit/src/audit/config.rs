@@ -21,7 +21,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
     /// The scan engine's own options (`perfaudit scan` reads the same table).
-    pub scan: Option<toml::Table>,
+    pub scan: Option<perfaudit_scan::config::ScanConfig>,
     pub service: Option<ServiceSection>,
     #[serde(default)]
     pub load: Vec<Spanned<LoadSection>>,
@@ -90,7 +90,11 @@ pub struct ServiceSection {
 #[serde(deny_unknown_fields)]
 pub struct LoadSection {
     pub name: Option<String>,
-    pub url: String,
+    /// The URL to load (relative to the service), or, with `scenario`, its base URL.
+    pub url: Option<String>,
+    /// A `perfaudit load --scenario` file (several weighted endpoints, stages, templates);
+    /// the keys below override its values.
+    pub scenario: Option<String>,
     pub method: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -225,7 +229,8 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ScanSettings {
     pub root: PathBuf,
-    pub table: Option<toml::Table>,
+    /// The engine's settings, resolved from `[scan]`.
+    pub engine: perfaudit_scan::ScanSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -246,7 +251,11 @@ pub struct ServiceSettings {
 #[derive(Debug, Clone)]
 pub struct LoadSettings {
     pub name: String,
-    pub url: String,
+    /// The URL (a path resolves against the service); with a scenario, its base URL.
+    pub url: Option<String>,
+    pub scenario: Option<PathBuf>,
+    /// The keys given explicitly (they override a scenario's values).
+    pub explicit: LoadOverrides,
     pub method: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
@@ -255,6 +264,18 @@ pub struct LoadSettings {
     pub rate: Option<f64>,
     pub timeout: Duration,
     pub warmup: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOverrides {
+    pub duration: Option<String>,
+    pub connections: Option<u32>,
+    pub rate: Option<f64>,
+    pub timeout: Option<String>,
+    pub warmup: Option<String>,
+    pub method: Option<String>,
+    pub body: Option<String>,
+    pub headers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -514,10 +535,17 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             .file_name()
             .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned())
     });
-    let scan = raw.project.scan.unwrap_or(true).then(|| ScanSettings {
-        root: rel(raw.project.path.as_deref().unwrap_or(".")),
-        table: raw.scan.clone(),
-    });
+    let scan = match raw.project.scan.unwrap_or(true) {
+        false => None,
+        true => Some(ScanSettings {
+            root: rel(raw.project.path.as_deref().unwrap_or(".")),
+            engine: perfaudit_scan::ScanSettings::resolve(
+                &perfaudit_scan::CliOverrides::default(),
+                raw.scan.as_ref(),
+            )
+            .map_err(|e| err_at(None, format!("[scan] {e}")))?,
+        }),
+    };
 
     let service = match &raw.service {
         None => None,
@@ -544,13 +572,20 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                     )
                 })?,
             };
+            let ready_url = s.ready_url.clone().unwrap_or_else(|| "/".into());
+            if ready_url.starts_with("https://") {
+                return Err(err_at(
+                    None,
+                    format!("[service] ready_url `{ready_url}`: readiness is checked over plain http; use the service's http URL"),
+                ));
+            }
             Some(ServiceSettings {
                 argv,
                 display,
                 cwd: rel(s.cwd.as_deref().unwrap_or(".")),
                 env: s.env.clone(),
                 port,
-                ready_url: s.ready_url.clone().unwrap_or_else(|| "/".into()),
+                ready_url,
                 ready_timeout: dur(
                     &s.ready_timeout,
                     Duration::from_secs(30),
@@ -570,16 +605,32 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
     for l in &raw.load {
         let span = Some(l.span());
         let l = l.get_ref();
-        if service.is_none() && !l.url.starts_with("http") {
+        if l.url.is_none() && l.scenario.is_none() {
             return Err(err_at(
                 span,
-                format!(
-                    "[[load]] url `{}` is relative but there is no [service] to resolve it against",
-                    l.url
-                ),
+                "[[load]] needs a `url` or a `scenario` file".into(),
             ));
         }
-        let name = l.name.clone().unwrap_or_else(|| name_from_url(&l.url));
+        if let Some(u) = &l.url {
+            if service.is_none() && !u.starts_with("http") {
+                return Err(err_at(
+                    span,
+                    format!("[[load]] url `{u}` is relative but there is no [service] to resolve it against"),
+                ));
+            }
+        }
+        let scenario = l.scenario.as_deref().map(rel);
+        if let Some(p) = &scenario {
+            perfaudit_load::Scenario::from_file(p)
+                .map_err(|e| err_at(span.clone(), format!("[[load]] scenario: {e}")))?;
+        }
+        let name = l.name.clone().unwrap_or_else(|| match (&l.url, &scenario) {
+            (Some(u), None) => name_from_url(u),
+            (_, Some(p)) => p
+                .file_stem()
+                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()),
+            (None, None) => "load".into(),
+        });
         if load.iter().any(|x: &LoadSettings| x.name == name) {
             return Err(err_at(
                 span,
@@ -609,6 +660,17 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         load.push(LoadSettings {
             name,
             url: l.url.clone(),
+            scenario,
+            explicit: LoadOverrides {
+                duration: l.duration.clone(),
+                connections: l.connections,
+                rate: l.rate,
+                timeout: l.timeout.clone(),
+                warmup: l.warmup.clone(),
+                method: l.method.clone(),
+                body: l.body.clone(),
+                headers: l.headers.clone(),
+            },
             method,
             headers: l
                 .headers
@@ -869,6 +931,8 @@ significance = 0.05
         let svc = s.service.unwrap();
         assert_eq!(svc.argv, ["python3", "app.py", "--port", "{port}"]);
         assert_eq!(s.load[0].name, "documents");
+        assert_eq!(s.load[0].explicit.connections, Some(2));
+        assert_eq!(s.load[1].explicit.connections, None);
         assert_eq!(s.load[0].duration, Duration::from_secs(2));
         assert_eq!(s.load[1].rate, Some(50.0));
         assert_eq!(s.kpis.len(), 5);

@@ -6,10 +6,10 @@
 use super::collect;
 use super::config::{LoadSettings, Settings};
 use super::judge::judge_kpi;
-use super::service::{resolve_url, Service};
+use super::service::Service;
 use perfaudit_model::histogram::Histogram;
 use perfaudit_model::run::*;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What the pipeline tells its caller (progress lines, a live load line).
 pub trait Events {
@@ -235,10 +235,7 @@ fn load_one(
     port: Option<u16>,
     ev: &dyn Events,
 ) -> Result<perfaudit_load::LoadResult, String> {
-    let url = resolve_url(&l.url, port);
-    let plan = super::stages::load_plan(l, &url)?;
-    let deadline = l.warmup + l.duration + l.timeout + Duration::from_secs(5);
-    let _ = deadline;
+    let plan = super::stages::load_plan(l, port)?;
     let r = perfaudit_load::run(plan, &|p| ev.load_progress(&l.name, p)).map_err(|e| e.to_string());
     ev.load_done();
     r

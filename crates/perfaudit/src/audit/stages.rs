@@ -2,7 +2,10 @@
 
 use super::collect;
 use super::config::{BenchSettings, ImportsSettings, LoadSettings, MonitorSettings, ScanSettings};
-use perfaudit_model::run::{BenchSection, ImportsSection, ScanSection};
+use super::service::resolve_url;
+use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSection};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// Quote a word for `sh`.
 fn sh_quote(s: &str) -> String {
@@ -16,8 +19,70 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-pub fn scan(_s: &ScanSettings) -> Result<ScanSection, String> {
-    Err("the scan engine (perfaudit_scan) has not landed in this build yet".into())
+/// Lines of code shown before and after a finding's line.
+const CONTEXT_LINES: u32 = 2;
+
+pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
+    if !s.root.exists() {
+        return Err(format!("{} does not exist", s.root.display()));
+    }
+    let report = perfaudit_scan::scan(&s.root, &s.engine, &|_| {});
+    let base = if s.root.is_file() {
+        s.root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        s.root.clone()
+    };
+    let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    let mut ordered: Vec<&perfaudit_model::scan::Finding> = report.findings.iter().collect();
+    ordered.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+    });
+    let findings = ordered
+        .into_iter()
+        .map(|f| {
+            let lines = sources.entry(f.path.clone()).or_insert_with(|| {
+                std::fs::read(base.join(&f.path)).ok().map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .lines()
+                        .map(|l| l.chars().take(300).collect())
+                        .collect()
+                })
+            });
+            let snippet = lines.as_ref().map_or_else(Vec::new, |lines| {
+                let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+                let last = (f.line + CONTEXT_LINES).min(lines.len() as u32);
+                (first..=last)
+                    .filter_map(|n| lines.get(n as usize - 1).map(|t| (n, t.clone())))
+                    .collect()
+            });
+            FindingView {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                severity: f.severity,
+                path: f.path.clone(),
+                line: f.line,
+                column: f.column,
+                message: f.message.clone(),
+                help: f.help.clone(),
+                snippet,
+            }
+        })
+        .collect();
+    let counts = BTreeMap::from([
+        ("error".to_string(), report.summary.error),
+        ("warning".to_string(), report.summary.warning),
+        ("info".to_string(), report.summary.info),
+    ]);
+    Ok(ScanSection {
+        root: s.root.display().to_string(),
+        files: report.files,
+        lines: report.lines,
+        counts,
+        findings,
+    })
 }
 
 pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
@@ -61,9 +126,49 @@ pub fn start_monitor(
     perfaudit_monitor::Monitor::start(spec).map_err(|e| e.to_string())
 }
 
-pub fn load_plan(l: &LoadSettings, url: &str) -> Result<perfaudit_load::LoadPlan, String> {
-    use perfaudit_load::{Pacing, RateSchedule, Template};
-    let mut plan = perfaudit_load::LoadPlan::for_url(url).map_err(|e| e.to_string())?;
+/// The plan of one `[[load]]`: a URL, or a scenario file overridden by the keys given.
+pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
+    use perfaudit_load::{Pacing, RateSchedule, Scenario, Template};
+    if let Some(path) = &l.scenario {
+        let file = Scenario::from_file(path).map_err(|e| e.to_string())?;
+        let e = &l.explicit;
+        let base = match (&l.url, port) {
+            (Some(u), _) => Some(resolve_url(u, port)),
+            (None, Some(_)) if file.url.is_none() => Some(resolve_url("/", port)),
+            _ => None,
+        };
+        let over = Scenario {
+            url: base,
+            connections: e.connections,
+            duration: e.duration.clone(),
+            rate: e.rate,
+            timeout: e.timeout.clone(),
+            warmup: e.warmup.clone(),
+            method: e.method.clone(),
+            body: e.body.clone(),
+            headers: e.headers.clone(),
+            ..Scenario::default()
+        };
+        let mut file = file;
+        // `{port}` in the scenario's own URLs points at the service.
+        if let (Some(p), Some(u)) = (port, file.url.as_mut()) {
+            *u = super::service::subst(u, p);
+        }
+        if let Some(p) = port {
+            for ep in &mut file.endpoints {
+                ep.url = super::service::subst(&ep.url, p);
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut plan = file.overlay(over).build(dir).map_err(|e| e.to_string())?;
+        if plan.duration.is_none() && plan.requests.is_none() {
+            plan.duration = Some(l.duration);
+        }
+        plan.validate().map_err(|e| e.to_string())?;
+        return Ok(plan);
+    }
+    let url = resolve_url(l.url.as_deref().unwrap_or("/"), port);
+    let mut plan = perfaudit_load::LoadPlan::for_url(&url).map_err(|e| e.to_string())?;
     if let Some(ep) = plan.endpoints.first_mut() {
         ep.name = l.name.clone();
         ep.method = l.method.clone();

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Formats (--format): text (default), json, markdown, html, junit, openmetrics.\nExit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
+)]
 pub struct AuditArgs {
     /// Directory holding perfaudit.toml [default: .].
     #[arg(value_name = "DIR")]
@@ -164,8 +167,10 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| settings.history.clone())
         .unwrap_or_else(|| settings.base_dir.join(perfaudit_history::DEFAULT_PATH));
+    // With --no-store, an absent history is not created just to find no baseline in it.
     let use_history = !(args.no_store && args.no_compare)
-        && (settings.history.is_some() || args.history.is_some());
+        && (settings.history.is_some() || args.history.is_some())
+        && (!args.no_store || history_path.exists());
     let mut history = if use_history {
         Some(History::open(&history_path)?)
     } else {
@@ -276,6 +281,9 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     // Report.
     for (path, f) in &extra {
         write_atomically(path, |w| render_run(w, &record, *f, false))?;
+        // A report is meant to be read (and published): not the temporary file's 0600.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
     }
     out.emit(|w| render_run(w, &record, format, out.color))?;
     Ok(match record.status {

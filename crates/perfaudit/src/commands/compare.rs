@@ -11,6 +11,9 @@ use perfaudit_report::style::Style;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Formats (--format): text (default), json, markdown, html.\nExit: 0 no significant regression, 1 a metric regressed, 2 unknown run or (--strict-env) different environments."
+)]
 pub struct CompareArgs {
     /// The base run: an id, `last`, `last~N` or `baseline`.
     #[arg(value_name = "BASE")]

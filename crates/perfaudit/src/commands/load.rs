@@ -33,6 +33,13 @@ pub struct LoadArgs {
     #[command(subcommand)]
     pub merge: Option<LoadCommand>,
 
+    #[command(flatten)]
+    pub run: Box<RunArgs>,
+}
+
+/// The options of a load run (boxed: the command enum stays small).
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Target URL (http:// or https://). With --scenario, the base URL of its endpoints.
     pub url: Option<String>,
 
@@ -129,7 +136,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     if let Some(LoadCommand::Merge(m)) = args.merge {
         return merge(&m, format, out);
     }
-    let (scenario, base_dir) = settings(&args)?;
+    let (scenario, base_dir) = settings(&args.run)?;
     let plan = scenario.build(&base_dir)?;
     let bar = out.progress.then(progress_bar);
     let draw = |p: &Progress| {
@@ -143,13 +150,25 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     }
     render(&result, format, out)?;
     if result.responses == 0 && result.requests > 0 && unreachable_only(&result) {
-        let kinds: Vec<String> = result.errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        anyhow::bail!("target {} unreachable ({})", result.target, kinds.join(", "));
+        let kinds: Vec<String> = result
+            .errors
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        anyhow::bail!(
+            "target {} unreachable ({})",
+            result.target,
+            kinds.join(", ")
+        );
     }
     if !result.passed {
         if !out.quiet && !matches!(format, Format::Text) {
             for t in result.breached() {
-                let scope = t.endpoint.as_ref().map(|e| format!(" [{e}]")).unwrap_or_default();
+                let scope = t
+                    .endpoint
+                    .as_ref()
+                    .map(|e| format!(" [{e}]"))
+                    .unwrap_or_default();
                 eprintln!("perfaudit: threshold breached: {}{scope}", t.expr);
             }
         }
@@ -166,11 +185,12 @@ fn unreachable_only(r: &LoadResult) -> bool {
 }
 
 /// The scenario file (if any) with the command line laid over it.
-fn settings(args: &LoadArgs) -> anyhow::Result<(Scenario, PathBuf)> {
+fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
     let (file, base_dir) = match &args.scenario {
         Some(path) => (
             Scenario::from_file(path)?,
-            path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
         ),
         None => (Scenario::default(), PathBuf::from(".")),
     };
@@ -184,14 +204,18 @@ fn settings(args: &LoadArgs) -> anyhow::Result<(Scenario, PathBuf)> {
             .with_context(|| format!("header `{h}` must look like `Name: value`"))?;
         headers.insert(k.trim().to_string(), v.trim().to_string());
     }
-    let body_file = args
-        .body_file
-        .as_ref()
-        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string());
-    let cacert = args
-        .cacert
-        .as_ref()
-        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string());
+    let body_file = args.body_file.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
+    let cacert = args.cacert.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
     let cli = Scenario {
         url: args.url.clone(),
         connections: args.connections,

@@ -382,9 +382,8 @@ fn exit_status(report: &MonitorReport) -> Status {
                 (None, None) => 0,
             };
             if code != 0 {
-                // Flush what we wrote, then leave with the command's own code.
-                let _ = std::io::stdout().flush();
-                std::process::exit(code.clamp(1, 255));
+                // Leave with the command's own code (the report is already written).
+                return Status::Code(code.clamp(1, 255) as u8);
             }
         }
     }

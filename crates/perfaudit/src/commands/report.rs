@@ -11,6 +11,9 @@ use perfaudit_history::{History, RunRef};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Formats (--format): text (default), json, markdown, html, junit, openmetrics; --list: text, json."
+)]
 pub struct ReportArgs {
     /// The run: an id, `last`, `last~N` or `baseline` [default: last].
     #[arg(value_name = "RUN", conflicts_with = "last")]

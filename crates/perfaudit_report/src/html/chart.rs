@@ -163,7 +163,10 @@ impl LineChart<'_> {
             let x = sx(t);
             let label = match self.x_scale {
                 XScale::Linear => fmt_plain(t),
-                XScale::Percentile => format!("p{}", fmt_plain(t)),
+                XScale::Percentile => {
+                    let s = format!("{t:.3}");
+                    format!("p{}", s.trim_end_matches('0').trim_end_matches('.'))
+                }
             };
             let _ = write!(
                 out,

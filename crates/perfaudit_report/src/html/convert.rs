@@ -42,6 +42,7 @@ pub fn load_section(name: &str, r: &LoadResult, phase_start_ms: u64) -> LoadSect
     LoadSection {
         name: name.to_string(),
         target: match r.endpoints.as_slice() {
+            [one] if one.url.starts_with('/') => format!("{}{}", r.target, one.url),
             [one] if !one.url.is_empty() => one.url.clone(),
             _ => r.target.clone(),
         },

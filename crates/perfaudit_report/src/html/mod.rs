@@ -12,6 +12,7 @@ pub mod imports;
 pub mod load;
 pub mod monitor;
 pub mod run;
+pub mod scan;
 pub mod sections;
 
 use crate::escape::html as esc;

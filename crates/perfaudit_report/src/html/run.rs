@@ -12,10 +12,14 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
-        r#"<h1>{} {}</h1><p class="sub">run #{} · {} · {:.1}s"#,
+        r#"<h1>{} {}</h1><p class="sub">{} · {} · {:.1}s"#,
         esc(&run.project),
         sections::badge(run.status.as_str()),
-        run.id,
+        if run.id > 0 {
+            format!("run #{}", run.id)
+        } else {
+            "not stored".to_string()
+        },
         esc(&run.started_at),
         run.duration_s
     );

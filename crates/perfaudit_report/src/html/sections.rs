@@ -278,7 +278,11 @@ pub fn timeline(out: &mut String, load: &[LoadSection], monitor: Option<&Monitor
                     points: l
                         .timeline
                         .iter()
-                        .map(|s| (s.t_s, s.requests as f64))
+                        .map(|s| {
+                            // The last second of a run is partial: scale it to a rate.
+                            let covered = (l.offset_s + l.duration_s - s.t_s).clamp(0.05, 1.0);
+                            (s.t_s, s.requests as f64 / covered)
+                        })
                         .collect(),
                 })
                 .collect(),

@@ -103,6 +103,8 @@ pub fn read_all(root: &Path) -> Manifests {
     if setup_py.is_file() {
         read_setup_py(root, &setup_py, &mut m);
     }
+    m.files.sort();
+    m.files.dedup();
     m
 }
 

@@ -91,6 +91,9 @@ pub struct Checker<'a> {
     callee_start: Option<TextSize>,
     /// Start of the expression directly under `await`.
     pub awaited: Option<TextSize>,
+    /// Qualified name of the callee of the call being dispatched, computed only when its last
+    /// segment is one some rule matches on (see `QUALIFIED_CALLEES`).
+    callee_q: Option<String>,
     pub is_test_module: bool,
     /// Tests, migrations, scripts, docs and examples: code that does not serve requests.
     pub is_offline: bool,
@@ -108,7 +111,62 @@ pub struct RuleState<'a> {
     pub pa309_seen: Vec<(String, String)>,
 }
 
-const MAX_ENABLED: usize = 64;
+/// Last segments of the callees some rule resolves to a qualified name; other calls skip the
+/// (allocating) resolution.
+const QUALIFIED_CALLEES: &[&str] = &[
+    // PA101
+    "sleep",
+    // PA102 / PA201
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "stream",
+    "urlopen",
+    "Client",
+    "AsyncClient",
+    // PA103
+    "open",
+    "input",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "getoutput",
+    "getstatusoutput",
+    "system",
+    "popen",
+    // PA104 / PA307
+    "connect",
+    "Redis",
+    "StrictRedis",
+    "from_url",
+    "create_pool",
+    "create_engine",
+    "create_async_engine",
+    "MongoClient",
+    "AsyncIOMotorClient",
+    // PA202
+    "Session",
+    "session",
+    "ClientSession",
+];
+
+/// Bit of a code in the enabled mask: `PA` + group digit (1-5) + two digits (0-11).
+fn slot(code: &str) -> Option<u32> {
+    let b = code.as_bytes();
+    if b.len() != 5 || !b[2..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let group = u32::from(b[2] - b'0');
+    let n = u32::from(b[3] - b'0') * 10 + u32::from(b[4] - b'0');
+    (group >= 1 && group <= 5 && n < 12).then(|| (group - 1) * 12 + n)
+}
 
 impl<'a> Checker<'a> {
     pub fn new(
@@ -117,9 +175,11 @@ impl<'a> Checker<'a> {
         settings: &'a RuleSettings,
     ) -> Self {
         let mut enabled = 0u64;
-        for (i, r) in codes::RULES.iter().enumerate().take(MAX_ENABLED) {
+        for r in codes::RULES {
             if settings.is_enabled(r.code) {
-                enabled |= 1 << i;
+                if let Some(slot) = slot(r.code) {
+                    enabled |= 1 << slot;
+                }
             }
         }
         let p = input.rel_path;
@@ -144,16 +204,21 @@ impl<'a> Checker<'a> {
             "benchmarks",
             "fixtures",
         ];
+        let stem = file.trim_end_matches(".py");
         let is_offline = is_test_module
+            || ["populate", "random_data", "seed", "fake", "sample_data"]
+                .iter()
+                .any(|x| stem.starts_with(x))
             || p.split('/')
                 .any(|seg| OFFLINE.contains(&seg) || seg.starts_with('.') && seg.len() > 1);
         Checker {
             input,
             is_offline,
+            callee_q: None,
             project,
             settings,
             enabled,
-            sem: SemanticModel::new(),
+            sem: SemanticModel::with_capacity(input.source.len()),
             funcs: Vec::new(),
             loops: Vec::new(),
             classes: Vec::new(),
@@ -171,18 +236,15 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Is the rule `code` enabled? O(1): codes map to bits.
     pub fn enabled(&self, code: &str) -> bool {
-        codes::RULES
-            .iter()
-            .position(|r| r.code == code)
-            .is_some_and(|i| i < MAX_ENABLED && self.enabled & (1 << i) != 0)
+        slot(code).is_some_and(|s| self.enabled & (1 << s) != 0)
     }
 
     fn any_enabled(&self, prefix: &str) -> bool {
         codes::RULES
             .iter()
-            .enumerate()
-            .any(|(i, r)| r.code.starts_with(prefix) && self.enabled & (1 << i) != 0)
+            .any(|r| r.code.starts_with(prefix) && self.enabled(r.code))
     }
 
     /// Record a finding at `range` with the rule's default severity.
@@ -279,9 +341,36 @@ impl<'a> Checker<'a> {
     }
 
     fn call_type(&self, c: &ast::ExprCall) -> Option<Ty> {
-        if let Some(q) = self.qualified(&c.func) {
-            if let Some(t) = types::constructor_type(&q) {
-                return Some(t);
+        let constructor = ex::terminal_name(&c.func).is_some_and(|t| {
+            matches!(
+                t,
+                "Session"
+                    | "session"
+                    | "Client"
+                    | "AsyncClient"
+                    | "ClientSession"
+                    | "Redis"
+                    | "StrictRedis"
+                    | "RedisCluster"
+                    | "from_url"
+                    | "get_redis_connection"
+                    | "create_redis_pool"
+                    | "AsyncSession"
+                    | "sessionmaker"
+                    | "scoped_session"
+                    | "async_sessionmaker"
+                    | "create_engine"
+                    | "connect"
+                    | "Path"
+                    | "PurePath"
+                    | "PosixPath"
+            )
+        });
+        if constructor {
+            if let Some(q) = self.qualified(&c.func) {
+                if let Some(t) = types::constructor_type(&q) {
+                    return Some(t);
+                }
             }
         }
         match &*c.func {
@@ -748,6 +837,8 @@ impl<'a> Checker<'a> {
             return;
         };
         self.visit_expr(&first.iter);
+        // A comprehension under `return` still iterates: its body is not "run once".
+        let old_return = std::mem::replace(&mut self.in_return, 0);
         self.sem.push_scope(ScopeKind::Comprehension);
         let mut pushed = 0;
         for (i, g) in generators.iter().enumerate() {
@@ -781,6 +872,7 @@ impl<'a> Checker<'a> {
             self.loops.pop();
         }
         self.sem.pop_scope();
+        self.in_return = old_return;
     }
 
     fn visit_pattern_bindings(&mut self, p: &'a ast::Pattern) {
@@ -1301,7 +1393,16 @@ impl<'a> Visitor<'a> for Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// The qualified name of the call being dispatched (see `callee_q`).
+    pub fn callee_qualified(&self) -> Option<String> {
+        self.callee_q.clone()
+    }
+
     fn dispatch_call(&mut self, call: &'a ast::ExprCall, is_inner: bool) {
+        self.callee_q = match ex::terminal_name(&call.func) {
+            Some(t) if QUALIFIED_CALLEES.contains(&t) => self.qualified(&call.func),
+            _ => None,
+        };
         // Call graph for PA307.
         if let Some(f) = self.funcs.last() {
             let id = f.id;

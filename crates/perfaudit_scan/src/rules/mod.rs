@@ -104,23 +104,44 @@ impl ProjectIndex {
 /// Cheap textual test: may this module contribute facts (models, migrations, DRF settings)?
 /// Modules for which this is false need not be passed to [`collect_facts`].
 pub fn may_have_facts(source: &str) -> bool {
+    use memchr::memmem;
+    let b = source.as_bytes();
+    // Django migrations mirror the models' `Meta.indexes`; the models are the source of truth.
+    if memmem::find(b, b"migrations.Migration").is_some() {
+        return false;
+    }
     const NEEDLES: &[&str] = &[
+        // SQLAlchemy / SQLModel / Alembic
+        "__tablename__",
         "Column(",
         "mapped_column",
         "relationship(",
-        "models.",
-        "ForeignKey",
+        "Table(",
+        "table=True",
         "create_index",
         "Index(",
+        // DRF settings
         "DEFAULT_PAGINATION_CLASS",
-        "__tablename__",
-        "foreign_key",
-        "Table(",
-        "Field(",
     ];
-    NEEDLES
+    if NEEDLES
         .iter()
-        .any(|n| memchr::memmem::find(source.as_bytes(), n.as_bytes()).is_some())
+        .any(|n| memmem::find(b, n.as_bytes()).is_some())
+    {
+        return true;
+    }
+    // Django models: `models.<X>Field(`, `models.ForeignKey(`, `models.Model`.
+    for at in memmem::find_iter(b, b"models.") {
+        let rest = &b[at + 7..];
+        let ident_len = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let ident = &rest[..ident_len];
+        if ident.ends_with(b"Field") || ident == b"ForeignKey" || ident == b"Model" {
+            return true;
+        }
+    }
+    false
 }
 
 /// Extract this module's contribution to the project index.

@@ -123,7 +123,17 @@ pub struct SemanticModel<'a> {
 
 impl<'a> SemanticModel<'a> {
     pub fn new() -> Self {
-        let mut m = SemanticModel::default();
+        Self::with_capacity(0)
+    }
+
+    /// A model pre-sized for a module of `source_len` bytes (fewer reallocations).
+    pub fn with_capacity(source_len: usize) -> Self {
+        let mut m = SemanticModel {
+            bindings: Vec::with_capacity(source_len / 48 + 16),
+            scopes: Vec::with_capacity(source_len / 600 + 4),
+            deferred: Vec::with_capacity(source_len / 64 + 16),
+            ..Default::default()
+        };
         m.scopes.push(Scope {
             kind: ScopeKind::Module,
             parent: None,
@@ -135,10 +145,14 @@ impl<'a> SemanticModel<'a> {
 
     pub fn push_scope(&mut self, kind: ScopeKind) -> ScopeId {
         let id = self.scopes.len() as ScopeId;
+        let mut names = FxHashMap::default();
+        if kind == ScopeKind::Function {
+            names.reserve(8);
+        }
         self.scopes.push(Scope {
             kind,
             parent: Some(self.current),
-            names: FxHashMap::default(),
+            names,
             globals: Vec::new(),
         });
         self.current = id;

@@ -282,11 +282,21 @@ pub(crate) fn on_function_def(checker: &mut Checker, f: &ast::StmtFunctionDef) {
                     _ => false,
                 })
             });
+        // Arguments drawn from request data: ids, keys, urls, queries, free text.
         let unbounded_arg = params.iter().any(|p| {
-            p.annotation().is_some_and(|a| match a {
-                Expr::Name(n) => matches!(n.id.as_str(), "str" | "int" | "float" | "bytes"),
-                _ => false,
-            })
+            let n = p.name().as_str().to_ascii_lowercase();
+            let named = n == "id"
+                || n.ends_with("_id")
+                || n.contains("key")
+                || n.contains("url")
+                || n.contains("query")
+                || n.contains("text")
+                || n.contains("email")
+                || n.contains("token");
+            let numeric = p.annotation().is_some_and(|a| {
+                matches!(a, Expr::Name(t) if matches!(t.id.as_str(), "int" | "float" | "bytes"))
+            });
+            named || numeric
         });
         if bounded || !(method || unbounded_arg) {
             continue;

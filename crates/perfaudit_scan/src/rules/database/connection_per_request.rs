@@ -63,7 +63,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     }
     let id = f.id;
-    let Some(q) = checker.qualified(&call.func) else {
+    let Some(q) = checker.callee_qualified() else {
         return;
     };
     if !CONNECT.contains(&q.as_str()) {

@@ -1,7 +1,7 @@
 //! PA304 unpaginated-list-endpoint.
 
 use crate::python::parser::ast::{self, Expr};
-use crate::python::parser::Ranged;
+use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
 use crate::semantic::expr::callee_label;
@@ -31,7 +31,7 @@ const DRF_LIST_BASES: &[&str] = &[
     "ReadOnlyModelViewSet",
 ];
 
-fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<String> {
+fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<(String, TextRange)> {
     if depth > 6 {
         return None;
     }
@@ -52,8 +52,8 @@ fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<Strin
                     || info.dj_model.is_some()
                     || name == "fetchall"
                     || chain.contains("scalars");
-                if ormish && !info.limited && !info.group_by && !info.values_only_small() {
-                    return Some(chain);
+                if ormish && !info.limited && !info.group_by {
+                    return Some((chain, e.range()));
                 }
                 return None;
             }
@@ -94,7 +94,11 @@ fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<Strin
 }
 
 /// An iterated queryset/query (`for x in Model.objects.all()`): unbounded unless limited.
-fn unbounded_iter<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<String> {
+fn unbounded_iter<'a>(
+    checker: &Checker<'a>,
+    e: &'a Expr,
+    depth: u32,
+) -> Option<(String, TextRange)> {
     if let Some(s) = unbounded(checker, e, depth) {
         return Some(s);
     }
@@ -105,15 +109,9 @@ fn unbounded_iter<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<
         && !info.values
         && callee_label(e).contains(".all(")
     {
-        return Some(callee_label(e));
+        return Some((callee_label(e), e.range()));
     }
     None
-}
-
-impl super::QueryInfo<'_> {
-    fn values_only_small(&self) -> bool {
-        false
-    }
 }
 
 pub(crate) fn check_return<'a>(checker: &mut Checker<'a>, value: &'a Expr) {
@@ -125,10 +123,18 @@ pub(crate) fn check_return<'a>(checker: &mut Checker<'a>, value: &'a Expr) {
         return;
     };
     let handler = def.name.as_str();
-    if let Some(what) = unbounded(checker, value, 0) {
+    if let Some((what, range)) = unbounded(checker, value, 0) {
+        // One finding per query, however many returns lead to it.
+        if checker
+            .findings
+            .iter()
+            .any(|f| f.code == "PA304" && f.line == checker.line_of(range.start()))
+        {
+            return;
+        }
         checker.report(
             "PA304",
-            value.range(),
+            range,
             format!(
                 "handler `{handler}` returns every row of `{what}` with no limit or pagination"
             ),

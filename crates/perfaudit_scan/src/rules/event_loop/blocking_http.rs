@@ -24,7 +24,7 @@ const HTTP_FUNCS: &[&str] = &[
 ];
 
 pub(crate) fn blocking_http_call(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
-    if let Some(q) = checker.qualified(&call.func) {
+    if let Some(q) = checker.callee_qualified() {
         if let Some(m) = q.strip_prefix("requests.") {
             if HTTP_FUNCS.contains(&m) || m == "api.request" {
                 return Some(q);

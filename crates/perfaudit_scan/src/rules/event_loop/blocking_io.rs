@@ -22,7 +22,7 @@ a name; other path-like receivers are not. `aiofiles.open`/`anyio.open_file` are
 };
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
-    let q = checker.qualified(&call.func);
+    let q = checker.callee_qualified();
     let (what, sev) = match q.as_deref() {
         Some("open") | Some("io.open") => ("open(...)".to_string(), Severity::Info),
         Some("input") => ("input()".to_string(), Severity::Warning),

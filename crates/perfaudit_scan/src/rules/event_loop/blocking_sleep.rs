@@ -18,7 +18,7 @@ run in a thread). Calls hidden behind helper functions are not followed.",
 };
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
-    let Some(q) = checker.qualified(&call.func) else {
+    let Some(q) = checker.callee_qualified() else {
         return;
     };
     if q == "time.sleep" {

@@ -4,7 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
-use crate::semantic::expr::{callee_label, chain_calls};
+use crate::semantic::expr::callee_label;
 use crate::semantic::models::ModelKind;
 use crate::semantic::Ty;
 
@@ -53,7 +53,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.awaited == Some(call.range().start()) {
         return;
     }
-    let q = checker.qualified(&call.func);
+    let q = checker.callee_qualified();
     if let Some(q) = q.as_deref() {
         if matches!(
             q,
@@ -103,9 +103,6 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     // Django: Model.objects.<db method>(...)
     if DJANGO_DB_METHODS.contains(&method) {
         let mut objects_of = None;
-        for (_, c) in chain_calls(&a.value) {
-            let _ = c;
-        }
         let mut cur: &Expr = &a.value;
         loop {
             match cur {

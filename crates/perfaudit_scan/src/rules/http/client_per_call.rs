@@ -23,7 +23,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.is_offline {
         return;
     }
-    let Some(q) = checker.qualified(&call.func) else {
+    let Some(q) = checker.callee_qualified() else {
         return;
     };
     let what = match q.as_str() {

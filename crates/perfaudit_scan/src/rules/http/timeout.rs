@@ -32,7 +32,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     }
     let timeout = keyword(call, "timeout");
-    let q = checker.qualified(&call.func);
+    let q = checker.callee_qualified();
     if let Some(q) = q.as_deref() {
         if let Some(m) = q.strip_prefix("requests.") {
             if METHODS.contains(&m) {

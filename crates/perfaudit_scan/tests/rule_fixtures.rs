@@ -1,0 +1,130 @@
+//! Every rule against its fixture (`resources/test/fixtures/<CODE>.py`): true positives and
+//! look-alike negatives, snapshotted. Each fixture is its own project: the model index is built
+//! from the fixture itself, and only the rule under test is enabled.
+
+use perfaudit_scan::python::parser::parse_module;
+use perfaudit_scan::rules::{
+    check_module, codes, collect_facts, may_have_facts, ModuleInput, ProjectIndex, RuleSettings,
+};
+use std::fmt::Write;
+
+fn run(code: &str) -> String {
+    let path = format!(
+        "{}/resources/test/fixtures/{code}.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = std::fs::read_to_string(&path).expect("fixture exists");
+    let parsed = parse_module(&source).expect("fixture parses");
+    let rel = format!("app/{code}.py");
+    let input = ModuleInput {
+        rel_path: &rel,
+        module_name: None,
+        source: &source,
+        parsed: &parsed,
+    };
+    let facts = if may_have_facts(&source) {
+        vec![collect_facts(&input)]
+    } else {
+        Vec::new()
+    };
+    let project = ProjectIndex::from_facts(facts);
+    let settings = RuleSettings {
+        enabled: [codes::lookup(code).unwrap().code].into_iter().collect(),
+        ..RuleSettings::default()
+    };
+    let findings = check_module(&input, &project, &settings);
+    let mut out = String::new();
+    for f in &findings {
+        assert_eq!(f.code, code);
+        assert_eq!(f.path, rel);
+        assert!(!f.help.is_empty());
+        let sym = f
+            .symbol
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}:{} {} {}{sym}: {}\n    help: {}",
+            f.line,
+            f.column,
+            f.code,
+            f.severity.as_str(),
+            f.message,
+            f.help
+        )
+        .unwrap();
+    }
+    // Every line marked `# PA...` in the fixture is found, and nothing else.
+    let expected: Vec<usize> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.split_once("# ")
+                .is_some_and(|(_, c)| c.starts_with(code) && !c.contains("reported once"))
+        })
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut got: Vec<usize> = findings.iter().map(|f| f.line as usize).collect();
+    got.dedup();
+    assert_eq!(
+        got, expected,
+        "{code}: lines with findings vs lines marked `# {code}`"
+    );
+    out
+}
+
+macro_rules! fixture_tests {
+    ($($name:ident => $code:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!($code, run($code));
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    pa101 => "PA101",
+    pa102 => "PA102",
+    pa103 => "PA103",
+    pa104 => "PA104",
+    pa105 => "PA105",
+    pa201 => "PA201",
+    pa202 => "PA202",
+    pa301 => "PA301",
+    pa302 => "PA302",
+    pa303 => "PA303",
+    pa304 => "PA304",
+    pa305 => "PA305",
+    pa306 => "PA306",
+    pa307 => "PA307",
+    pa308 => "PA308",
+    pa309 => "PA309",
+    pa310 => "PA310",
+    pa401 => "PA401",
+    pa402 => "PA402",
+    pa403 => "PA403",
+    pa501 => "PA501",
+    pa503 => "PA503",
+}
+
+#[test]
+fn every_rule_of_the_engine_has_a_fixture() {
+    for r in codes::RULES {
+        if matches!(r.code, "PA502" | "PA504" | "PA505" | "PA506") {
+            continue; // project-level checks of the scan pipeline
+        }
+        let path = format!(
+            "{}/resources/test/fixtures/{}.py",
+            env!("CARGO_MANIFEST_DIR"),
+            r.code
+        );
+        assert!(
+            std::path::Path::new(&path).exists(),
+            "missing fixture for {}",
+            r.code
+        );
+    }
+}
