@@ -2,10 +2,11 @@
 # perfaudit bench vs hyperfine, side by side, alternately, several rounds.
 #  1. 300 runs of `true` without a shell: total wall time of each tool (goal: perfaudit <= hyperfine).
 #  2. the mean of `sleep 0.05` (-N, 30 runs) from both (goal: within 3%).
-# Usage: bench/bench_vs_hyperfine.sh [ROUNDS]   (default 5)
+# Usage: bench/bench_vs_hyperfine.sh [ROUNDS]   (default 10; on a shared machine single rounds
+# swing by 2x either way, so compare the totals and medians, not one round)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-5}
+ROUNDS=${1:-10}
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 cargo build --release -p perfaudit --quiet
 PA=target/release/perfaudit
@@ -25,8 +26,16 @@ for i in $(seq "$ROUNDS"); do
   pa=$(echo "$t1 - $t0" | bc -l); hf=$(echo "$t2 - $t1" | bc -l)
   pa_sum=$(echo "$pa_sum + $pa" | bc -l); hf_sum=$(echo "$hf_sum + $hf" | bc -l)
   printf '%-6s %11.3fs %11.3fs %8.3f\n' "$i" "$pa" "$hf" "$(echo "$pa / $hf" | bc -l)"
+  echo "$pa $hf" >>"$TMP/true.txt"
 done
 printf '%-6s %11.3fs %11.3fs %8.3f   (perfaudit / hyperfine; goal <= 1)\n' total "$pa_sum" "$hf_sum" "$(echo "$pa_sum / $hf_sum" | bc -l)"
+python3 - "$TMP/true.txt" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
+pa, hf = [r[0] for r in rows], [r[1] for r in rows]
+print("%-6s %11.3fs %11.3fs %8.3f" % ("median", statistics.median(pa), statistics.median(hf), statistics.median(pa) / statistics.median(hf)))
+print("%-6s %11.3fs %11.3fs %8.3f" % ("min", min(pa), min(hf), min(pa) / min(hf)))
+PY
 
 echo
 echo "== mean of 'sleep 0.05' (-N, 30 runs)"

@@ -11,17 +11,63 @@ use std::time::{Duration, Instant};
 /// How long a stopped service gets between SIGTERM and SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
-fn build(command: &str, shell: &Shell, output: OutputMode) -> Result<Command, BenchError> {
+thread_local! {
+    static RESOLVED: std::cell::RefCell<std::collections::HashMap<String, Option<std::path::PathBuf>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Look a bare program name up in `PATH` once (as a shell's hash table does), so each run
+/// execs it directly instead of letting `posix_spawnp` try every `PATH` entry inside the
+/// timed region. Names with a `/` are used as given; a name not found is left to the spawn
+/// (which reports it as not found).
+fn resolve_program(program: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if program.contains('/') || program.is_empty() {
+        return program.into();
+    }
+    RESOLVED.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(program.to_string())
+            .or_insert_with(|| {
+                let path = std::env::var_os("PATH")?;
+                std::env::split_paths(&path)
+                    .filter(|dir| dir.is_absolute())
+                    .map(|dir| dir.join(program))
+                    .find(|p| {
+                        std::fs::metadata(p)
+                            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                    })
+            })
+            .clone()
+            .unwrap_or_else(|| program.into())
+    })
+}
+
+/// The process for a command line; `resolve` looks bare program names up in our `PATH` once.
+fn build(
+    command: &str,
+    shell: &Shell,
+    output: OutputMode,
+    resolve: bool,
+) -> Result<Command, BenchError> {
+    let program_path = |p: &str| -> std::path::PathBuf {
+        if resolve {
+            resolve_program(p)
+        } else {
+            p.into()
+        }
+    };
     let mut cmd = match shell {
         Shell::None => {
             let words = split_words(command)?;
             let (program, args) = words.split_first().ok_or(BenchError::EmptyCommand)?;
-            let mut c = Command::new(program);
+            let mut c = Command::new(program_path(program));
             c.args(args);
             c
         }
         Shell::Program(sh) => {
-            let mut c = Command::new(sh);
+            let mut c = Command::new(program_path(sh));
             c.arg("-c").arg(command);
             c
         }
@@ -103,7 +149,7 @@ pub(crate) fn run_to_exit(
     shell: &Shell,
     output: OutputMode,
 ) -> Result<Measurement, BenchError> {
-    let cmd = build(command, shell, output)?;
+    let cmd = build(command, shell, output, true)?;
     let start = Instant::now();
     let child = spawn(cmd, command)?;
     let pid = child.id() as libc::pid_t;
@@ -244,7 +290,9 @@ fn stop_group(
 /// On success the service keeps running (see [`RunningService`]); on timeout or early exit the
 /// process group is stopped and an error says why.
 pub fn cold_start(spec: &ColdStartSpec) -> Result<RunningService, BenchError> {
-    let mut cmd = build(&spec.command, &spec.shell, spec.output)?;
+    // With its own PATH, the service's PATH decides which program runs.
+    let resolve = !spec.env.iter().any(|(k, _)| k == "PATH");
+    let mut cmd = build(&spec.command, &spec.shell, spec.output, resolve)?;
     cmd.process_group(0);
     for (k, v) in &spec.env {
         cmd.env(k, v);
