@@ -316,6 +316,7 @@ fn render(
         Format::Json => perfaudit_report::json::write(w, doc),
         Format::Markdown => perfaudit_report::markdown::bench::render(w, doc),
         Format::Csv => perfaudit_report::csv::bench::render(w, doc),
+        Format::Html => perfaudit_report::html::bench::write(w, doc),
         _ => perfaudit_report::text::bench::render(w, doc, opts),
     }
 }
@@ -346,7 +347,13 @@ pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let args = *args.opts;
     let format = out.format_or(
         Format::Text,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Csv],
+        &[
+            Format::Text,
+            Format::Json,
+            Format::Markdown,
+            Format::Html,
+            Format::Csv,
+        ],
     )?;
     let spec = spec_from_args(&args)?;
     let opts = TextOptions {

@@ -43,7 +43,7 @@ pub struct ImportsArgs {
 pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format_or(
         Format::Text,
-        &[Format::Text, Format::Json, Format::Markdown],
+        &[Format::Text, Format::Json, Format::Markdown, Format::Html],
     )?;
     if args.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
@@ -79,6 +79,7 @@ pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     out.emit(|w| match format {
         Format::Json => perfaudit_report::json::write(w, &doc),
         Format::Markdown => perfaudit_report::markdown::imports::render(w, &doc),
+        Format::Html => perfaudit_report::html::imports::write(w, &doc),
         _ => perfaudit_report::text::imports::render(w, &doc, Style::new(out.color)),
     })?;
     Ok(Status::Success)
