@@ -16,6 +16,7 @@ const FORMATS: &[Format] = &[
     Format::Text,
     Format::Json,
     Format::Markdown,
+    Format::Html,
     Format::Openmetrics,
 ];
 
@@ -281,6 +282,7 @@ fn render(r: &LoadResult, format: Format, out: &OutputPolicy) -> anyhow::Result<
     out.emit(|w| match format {
         Format::Json => perfaudit_report::json::write(w, r),
         Format::Markdown => perfaudit_report::markdown::load::write(w, r),
+        Format::Html => perfaudit_report::html::load::write(w, r),
         Format::Openmetrics => perfaudit_report::openmetrics::load::write(w, r),
         _ => perfaudit_report::text::load::write(w, r, style),
     })
