@@ -249,7 +249,7 @@ fn configuration_from_perfaudit_toml_and_pyproject() {
     write(
         r,
         "perfaudit.toml",
-        "[project]\npath = '.'\n[scan]\nignore = ['PA506']\nmax-module-lines = 2000\nexclude = ['bad']\nallowed-unused-dependencies = ['unused-thing']\n[scan.per-file-ignores]\n'app/main.py' = ['PA504']\n",
+        "[project]\npath = '.'\n[scan]\nignore = ['PA506', 'PA503']\nmax-module-lines = 2000\nexclude = ['bad']\nallowed-unused-dependencies = ['unused-thing']\n[scan.per-file-ignores]\n'app/main.py' = ['PA504']\n",
     );
     let (doc, code) = scan_json(r, &[]);
     assert!(

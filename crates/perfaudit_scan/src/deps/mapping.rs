@@ -435,8 +435,13 @@ mod tests {
         assert_eq!(idx.modules("pyyaml"), ["yaml"]);
         assert_eq!(
             idx.modules("google-cloud-storage"),
-            ["google.cloud.storage"]
+            ["google.cloud.storage_v1", "google.cloud.storage"]
         );
+        assert_eq!(
+            idx.guess_dist("google.cloud.pubsub_v1.publisher"),
+            "google-cloud-pubsub"
+        );
+        assert_eq!(idx.guess_dist("google.cloud.vision"), "google-cloud-vision");
         assert_eq!(idx.modules("flask-sqlalchemy"), ["flask_sqlalchemy"]);
         assert_eq!(idx.guess_dist("yaml"), "pyyaml");
         assert_eq!(idx.guess_dist("PIL"), "pillow");
