@@ -29,10 +29,23 @@ fn html_of(args: &[&str]) -> String {
 
 fn assert_self_contained(page: &str) {
     let lower = page.to_ascii_lowercase();
-    assert!(lower.starts_with("<!doctype html>"), "{}", &page[..page.len().min(200)]);
+    assert!(
+        lower.starts_with("<!doctype html>"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
     assert!(lower.trim_end().ends_with("</html>"));
-    for fetch in ["src=\"http", "href=\"http", "src='http", "@import", "url(http"] {
-        assert!(!lower.contains(fetch), "page fetches from the network: {fetch}");
+    for fetch in [
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "@import",
+        "url(http",
+    ] {
+        assert!(
+            !lower.contains(fetch),
+            "page fetches from the network: {fetch}"
+        );
     }
 }
 
@@ -45,7 +58,10 @@ fn scan_html_escapes_file_names_and_code() {
     )
     .unwrap();
     let page = html_of(&["scan", "--exit-zero", dir.path().to_str().unwrap()]);
-    assert!(page.contains("&lt;b&gt;evil&lt;/b&gt;.py"), "file name not shown escaped");
+    assert!(
+        page.contains("&lt;b&gt;evil&lt;/b&gt;.py"),
+        "file name not shown escaped"
+    );
     assert!(!page.contains("<b>evil</b>"));
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(page.contains("PA503"));

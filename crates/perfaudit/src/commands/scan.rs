@@ -64,7 +64,13 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown, Format::Sarif];
+const FORMATS: &[Format] = &[
+    Format::Text,
+    Format::Json,
+    Format::Markdown,
+    Format::Html,
+    Format::Sarif,
+];
 
 pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format_or(Format::Text, FORMATS)?;
@@ -120,6 +126,7 @@ pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     out.emit(|w| match format {
         Format::Json => perfaudit_report::json::write(w, &report),
         Format::Markdown => perfaudit_report::markdown::scan::write(w, &report),
+        Format::Html => perfaudit_report::html::scan::write(w, &report),
         Format::Sarif => perfaudit_report::sarif::write_scan(w, &report, &rule_descriptors()),
         _ => perfaudit_report::text::scan::write(w, &report, style, settings.fail_on),
     })
