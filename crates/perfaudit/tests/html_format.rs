@@ -12,8 +12,8 @@ fn perfaudit() -> Command {
 
 fn html_of(args: &[&str]) -> String {
     let out = perfaudit()
-        .args(args)
         .args(["--format", "html", "--no-progress", "--color", "never"])
+        .args(args)
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
@@ -53,7 +53,7 @@ fn assert_self_contained(page: &str) {
 fn scan_html_escapes_file_names_and_code() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        dir.path().join("<b>evil</b>.py"),
+        dir.path().join("<img src=x onerror=alert(1)>.py"),
         "import os  # <script>alert(1)</script>\n",
     )
     .unwrap();
