@@ -171,10 +171,10 @@ fn command_not_found_and_bad_arguments_exit_2() {
         .code(2)
         .stderr(predicates::str::contains("no command to benchmark"));
     perfaudit()
-        .args(["bench", "--format", "html", "true"])
+        .args(["bench", "--format", "sarif", "true"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--format html is not available"));
+        .stderr(predicates::str::contains("--format sarif is not available"));
     perfaudit()
         .args(["bench", "--ready-url", "https://127.0.0.1:1/", "true"])
         .assert()

@@ -340,7 +340,7 @@ fn text_markdown_and_sarif() {
     );
     let out = Command::cargo_bin("perfaudit")
         .unwrap()
-        .args(["scan", "--format", "html"])
+        .args(["scan", "--format", "junit"])
         .arg(dir.path())
         .output()
         .unwrap();

@@ -99,6 +99,16 @@ impl ScanSettings {
             vec!["ALL".to_string()]
         };
         let mut enabled = expand(&select, "select")?;
+        // Opt-in rules (measured precision below the bar) run only when named by full code.
+        for code in crate::rules::OPT_IN {
+            let named = select
+                .iter()
+                .flat_map(|s| s.split(','))
+                .any(|s| s.trim().eq_ignore_ascii_case(code));
+            if !named {
+                enabled.remove(code);
+            }
+        }
         let mut ignore = cfg.ignore.clone().unwrap_or_default();
         ignore.extend(cli.ignore.iter().cloned());
         for code in expand(&ignore, "ignore")? {
@@ -174,6 +184,25 @@ impl ScanSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opt_in_rules_run_only_when_named() {
+        let default = ScanSettings::resolve(&CliOverrides::default(), None).unwrap();
+        assert!(!default.rules.is_enabled("PA309"));
+        assert!(default.rules.is_enabled("PA308"));
+        let prefix = CliOverrides {
+            select: vec!["PA3".into()],
+            ..Default::default()
+        };
+        let s = ScanSettings::resolve(&prefix, None).unwrap();
+        assert!(!s.rules.is_enabled("PA309"));
+        let named = CliOverrides {
+            select: vec!["ALL,pa309".into()],
+            ..Default::default()
+        };
+        let s = ScanSettings::resolve(&named, None).unwrap();
+        assert!(s.rules.is_enabled("PA309") && s.rules.is_enabled("PA101"));
+    }
 
     #[test]
     fn select_ignore_precedence() {
