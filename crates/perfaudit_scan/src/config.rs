@@ -155,6 +155,12 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>
     Ok(None)
 }
 
+/// A `[scan]` table already parsed by someone else (the `audit` command's perfaudit.toml).
+pub fn from_table(table: toml::Table) -> Result<ScanConfig, String> {
+    ScanConfig::deserialize(toml::Value::Table(table))
+        .map_err(|e| format!("[scan]: {}", e.message()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,10 +194,4 @@ mod tests {
             .unwrap()
             .is_none());
     }
-}
-
-/// A `[scan]` table already parsed by someone else (the `audit` command's perfaudit.toml).
-pub fn from_table(table: toml::Table) -> Result<ScanConfig, String> {
-    ScanConfig::deserialize(toml::Value::Table(table))
-        .map_err(|e| format!("[scan]: {}", e.message()))
 }
