@@ -131,113 +131,7 @@ pub fn mann_kendall(x: &[f64]) -> Option<MannKendall> {
 
 /// Upper tail of the standard normal distribution, P(Z > z).
 pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// Complementary error function. W. J. Cody's rational Chebyshev approximations (1969), as
-/// used by many numerical libraries; relative error below 1e-15 over the real line.
-#[allow(clippy::excessive_precision)] // the published coefficients, digit for digit
-pub fn erfc(x: f64) -> f64 {
-    if x.is_nan() {
-        return f64::NAN;
-    }
-    let ax = x.abs();
-    let r = if ax < 0.5 {
-        // erfc = 1 - erf, erf by a rational function of x².
-        const A: [f64; 5] = [
-            3.161_123_743_870_565_6e0,
-            1.138_641_541_510_501_6e2,
-            3.774_852_376_853_020_2e2,
-            3.209_377_589_138_469_5e3,
-            1.857_777_061_846_031_5e-1,
-        ];
-        const B: [f64; 4] = [
-            2.360_129_095_234_412_1e1,
-            2.440_246_379_344_441_7e2,
-            1.282_616_526_077_372_3e3,
-            2.844_236_833_439_170_6e3,
-        ];
-        let y = x * x;
-        let mut num = A[4] * y;
-        let mut den = y;
-        for i in 0..3 {
-            num = (num + A[i]) * y;
-            den = (den + B[i]) * y;
-        }
-        let erf = x * (num + A[3]) / (den + B[3]);
-        return 1.0 - erf;
-    } else if ax < 4.0 {
-        const C: [f64; 9] = [
-            5.641_884_969_886_700_9e-1,
-            8.883_149_794_388_375_9e0,
-            6.611_919_063_714_163e1,
-            2.986_351_381_974_001_3e2,
-            8.819_522_212_417_690_9e2,
-            1.712_047_612_634_070_7e3,
-            2.051_078_377_826_071_6e3,
-            1.230_339_354_797_997_2e3,
-            2.153_115_354_744_038_5e-8,
-        ];
-        const D: [f64; 8] = [
-            1.574_492_611_070_983_5e1,
-            1.176_939_508_913_124_9e2,
-            5.371_811_018_620_098_6e2,
-            1.621_389_574_566_690_3e3,
-            3.290_799_235_733_459_7e3,
-            4.362_619_090_143_247e3,
-            3.439_367_674_143_721_6e3,
-            1.230_339_354_803_749_4e3,
-        ];
-        let mut num = C[8] * ax;
-        let mut den = ax;
-        for i in 0..7 {
-            num = (num + C[i]) * ax;
-            den = (den + D[i]) * ax;
-        }
-        let r = (num + C[7]) / (den + D[7]);
-        r * exp_neg_sq(ax)
-    } else if ax < 27.0 {
-        const P: [f64; 6] = [
-            3.053_266_349_612_323_4e-1,
-            3.603_448_999_498_044_4e-1,
-            1.257_817_261_112_292_5e-1,
-            1.608_378_514_874_227_7e-2,
-            6.587_491_615_298_378_5e-4,
-            1.631_538_713_730_709_6e-2,
-        ];
-        const Q: [f64; 5] = [
-            2.568_520_192_289_822_4e0,
-            1.872_952_849_923_460_4e0,
-            5.279_051_029_514_284_1e-1,
-            6.051_834_131_244_131_9e-2,
-            2.335_204_976_268_691_8e-3,
-        ];
-        const SQRPI: f64 = 5.641_895_835_477_562_9e-1; // 1/sqrt(pi)
-        let y = 1.0 / (ax * ax);
-        let mut num = P[5] * y;
-        let mut den = y;
-        for i in 0..4 {
-            num = (num + P[i]) * y;
-            den = (den + Q[i]) * y;
-        }
-        let r = y * (num + P[4]) / (den + Q[4]);
-        let r = (SQRPI - r) / ax;
-        r * exp_neg_sq(ax)
-    } else {
-        0.0
-    };
-    if x < 0.0 {
-        2.0 - r
-    } else {
-        r
-    }
-}
-
-/// exp(−x²) computed as in Cody's code, splitting x to limit cancellation.
-fn exp_neg_sq(x: f64) -> f64 {
-    let xsq = (x * 16.0).trunc() / 16.0;
-    let del = (x - xsq) * (x + xsq);
-    (-xsq * xsq).exp() * (-del).exp()
+    0.5 * crate::mann_whitney::erfc(z / std::f64::consts::SQRT_2)
 }
 
 /// Median of a slice (reorders it). `None` when empty.
@@ -259,6 +153,7 @@ fn median_in_place(v: &mut [f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mann_whitney::erfc;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
