@@ -12,3 +12,4 @@ pub mod openmetrics;
 pub mod sarif;
 pub mod style;
 pub mod text;
+pub mod units;

@@ -395,73 +395,13 @@ fn split_command(spec: &CommandSpec) -> Result<(Vec<String>, String), String> {
         CommandSpec::Argv(v) if v.is_empty() => Err("the command is empty".into()),
         CommandSpec::Argv(v) => Ok((v.clone(), v.join(" "))),
         CommandSpec::Line(s) => {
-            let argv = shell_words(s)?;
+            let argv = perfaudit_bench::split_words(s).map_err(|e| e.to_string())?;
             if argv.is_empty() {
                 return Err("the command is empty".into());
             }
             Ok((argv, s.clone()))
         }
     }
-}
-
-/// POSIX-shell-like word splitting: quotes and backslashes, no expansion.
-pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(x) => cur.push(x),
-                        None => return Err(format!("unterminated ' in `{s}`")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(x @ ('"' | '\\' | '$' | '`')) => cur.push(x),
-                            Some(x) => {
-                                cur.push('\\');
-                                cur.push(x)
-                            }
-                            None => return Err(format!("unterminated \" in `{s}`")),
-                        },
-                        Some(x) => cur.push(x),
-                        None => return Err(format!("unterminated \" in `{s}`")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(x) = chars.next() {
-                    cur.push(x);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
 }
 
 fn signal_number(name: &str) -> Option<i32> {
@@ -969,9 +909,10 @@ significance = 0.05
     #[test]
     fn shell_words_split_like_sh() {
         assert_eq!(
-            shell_words(r#"python3 -c 'import a; print("x y")' "a b" c\ d"#).unwrap(),
+            perfaudit_bench::split_words(r#"python3 -c 'import a; print("x y")' "a b" c\ d"#)
+                .unwrap(),
             ["python3", "-c", "import a; print(\"x y\")", "a b", "c d"]
         );
-        assert!(shell_words("'open").is_err());
+        assert!(perfaudit_bench::split_words("'open").is_err());
     }
 }

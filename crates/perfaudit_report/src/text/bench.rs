@@ -25,21 +25,7 @@ pub fn fmt_duration(s: f64) -> String {
     }
 }
 
-/// Bytes in binary units: `3.4 MiB`.
-pub fn fmt_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::units::bytes as fmt_bytes;
 
 /// A p-value as `p = 0.012` or `p < 0.001`.
 pub fn fmt_p(p: f64) -> String {

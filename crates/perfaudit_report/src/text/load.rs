@@ -29,18 +29,7 @@ pub fn fmt_count(n: u64) -> String {
     out
 }
 
-pub fn fmt_bytes(b: u64) -> String {
-    let b = b as f64;
-    if b < 1024.0 {
-        format!("{b:.0} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MiB", b / 1024.0 / 1024.0)
-    } else {
-        format!("{:.2} GiB", b / 1024.0 / 1024.0 / 1024.0)
-    }
-}
+pub use crate::units::bytes as fmt_bytes;
 
 /// The threshold's limit and measured value in the metric's unit.
 pub fn threshold_values(t: &ThresholdResult) -> (String, String) {
