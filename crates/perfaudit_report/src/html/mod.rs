@@ -167,6 +167,10 @@ mod tests {
 
         let txt = render(|w| crate::text::run::write(w, &run, &crate::style::Style::new(false)));
         assert!(txt.contains("FAIL  findings.error"), "{txt}");
+        // A failing KPI says why; a passing row does not repeat its value and target.
+        assert!(txt.contains("1 misses the target == 0"), "{txt}");
+        assert!(!txt.contains("meets"), "{txt}");
+        assert!(txt.lines().all(|l| l == l.trim_end()), "{txt}");
         assert!(txt.contains("regression"), "{txt}");
         assert!(!txt.contains('\x1b'));
     }

@@ -62,15 +62,22 @@ pub fn write(w: &mut dyn Write, run: &RunRecord, st: &Style) -> io::Result<()> {
             let v = k
                 .value
                 .map_or_else(|| "-".to_string(), |v| fmt_value(v, &k.unit));
-            writeln!(
-                w,
+            // The row already shows status, target and value; a pass needs no sentence
+            // repeating them, a warning or failure says why.
+            let why = if k.status == KpiStatus::Pass {
+                String::new()
+            } else {
+                clean(&k.message).to_string()
+            };
+            let line = format!(
                 "  {}  {:mw$}  {:tw$}  {:>10}  {}",
                 status_mark(st, k.status),
                 k.metric,
                 clean(&k.target),
                 v,
-                st.dim(&clean(&k.message)),
-            )?;
+                st.dim(&why),
+            );
+            writeln!(w, "{}", line.trim_end())?;
         }
     }
 
