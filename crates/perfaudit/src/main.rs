@@ -10,6 +10,13 @@ mod output;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc for the whole process: a scan allocates and frees millions of small AST nodes, and
+/// glibc's malloc spent ~19% of a scan's CPU in its own bookkeeping (perf, saleor corpus).
+/// Built with the `cc` crate only. `no_thp`: never ask for transparent huge pages, which
+/// tripled a scan's peak RSS (90 MiB instead of 31 MiB) for no speed gain.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let policy = output::OutputPolicy::from_global(&cli.global);
