@@ -218,6 +218,8 @@ fn walk_query<'a>(
         }
         Expr::Await(a) => walk_query(checker, &a.value, info, followed, depth + 1),
         Expr::Starred(s) => walk_query(checker, &s.value, info, followed, depth + 1),
+        // Raw SQL passed to `execute(...)`/`text(...)`: its own `LIMIT`/`FETCH FIRST` bounds it.
+        Expr::StringLiteral(s) => info.limited |= sql_has_limit(s.value.to_str()),
         Expr::Name(n) => {
             let id = n.id.as_str();
             if followed.contains(&id) || followed.len() > 12 {
@@ -243,6 +245,26 @@ fn walk_query<'a>(
         }
         _ => {}
     }
+}
+
+/// Does this SQL text bound its rows (`LIMIT n`, `FETCH FIRST n ROWS`, `TOP n`)? Only for
+/// text that reads as a `SELECT`.
+pub(crate) fn sql_has_limit(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if !words.contains(&"select") {
+        return false;
+    }
+    words.contains(&"limit")
+        || words.windows(2).any(|w| {
+            matches!(
+                (w[0], w[1]),
+                ("fetch", "first") | ("fetch", "next") | ("select", "top")
+            )
+        })
 }
 
 fn collect_loader_attrs(e: &Expr, out: &mut Vec<String>, depth: u32) {
