@@ -95,6 +95,41 @@ fn pa310_skips_hidden_directories() {
     assert!(hidden.is_empty(), "{hidden:?}");
 }
 
+#[test]
+fn pa308_skips_frozen_models_and_mysql_projects() {
+    let (_, app) = findings_at("PA308", "app/models.py", |_| {});
+    assert!(!app.is_empty());
+    // A migration's (or a test's) copy of the models: the finding is on the model itself.
+    let (_, migration) = findings_at("PA308", "alembic/versions/0001_snapshot.py", |_| {});
+    assert!(migration.is_empty(), "{migration:?}");
+    let (_, test) = findings_at("PA308", "tests/test_models.py", |_| {});
+    assert!(test.is_empty(), "{test:?}");
+    let (_, mysql) = findings_at("PA308", "app/models.py", |s| s.mysql_only = true);
+    assert!(mysql.is_empty(), "{mysql:?}");
+}
+
+#[test]
+fn mysql_only_reads_runtime_drivers() {
+    use perfaudit_scan::rules::database::mysql_only_project;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |body: &str| std::fs::write(dir.path().join("pyproject.toml"), body).unwrap();
+    write(
+        "[project]\nname = \"ctf\"\ndependencies = [\"Flask\", \"PyMySQL[rsa]==1.1.1\"]\n\n\
+         [dependency-groups]\ndev = [\"psycopg2-binary==2.9.6\"]\n",
+    );
+    assert!(
+        mysql_only_project(dir.path()),
+        "MySQL at run time, PostgreSQL only in dev"
+    );
+    write("[project]\nname = \"a\"\ndependencies = [\"pymysql\", \"psycopg[binary]>=3\"]\n");
+    assert!(
+        !mysql_only_project(dir.path()),
+        "both drivers: PostgreSQL semantics"
+    );
+    write("[project]\nname = \"a\"\ndependencies = [\"sqlalchemy\"]\n");
+    assert!(!mysql_only_project(dir.path()), "no driver declared");
+}
+
 macro_rules! fixture_tests {
     ($($name:ident => $code:literal,)*) => {
         $(

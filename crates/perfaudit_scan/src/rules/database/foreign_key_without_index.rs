@@ -17,12 +17,20 @@ the column, and every delete of a parent row (the FK check), scans the child tab
     example: "class Order(Base):\n    __tablename__ = \"orders\"\n    user_id = mapped_column(ForeignKey(\"users.id\"))",
     use_instead: "class Order(Base):\n    __tablename__ = \"orders\"\n    user_id = mapped_column(ForeignKey(\"users.id\"), index=True)",
     limits: "Indexes created by raw SQL migrations are not seen. On MySQL InnoDB the index \
-exists implicitly and the finding can be ignored (`ignore = [\"PA308\"]`). A column that is part \
-of a composite primary key counts as indexed.",
+exists implicitly: nothing is reported when the project's runtime dependencies name a MySQL \
+driver (PyMySQL, mysqlclient, mysql-connector-python, aiomysql, asyncmy, mariadb) and no \
+PostgreSQL driver (psycopg2, psycopg, asyncpg, pg8000, aiopg); otherwise ignore it with \
+`ignore = [\"PA308\"]`. A Django `db_index=False` foreign key that leads a `Meta.indexes` entry, \
+`index_together` or `unique_together` is covered. Models defined in migrations and tests \
+(frozen copies) are not reported. A column with `primary_key=True` or leading a \
+`PrimaryKeyConstraint` counts as indexed; the second column of a composite key does not.",
 };
 
 pub(crate) fn finish(checker: &mut Checker) {
-    if !checker.enabled("PA308") {
+    // Models in migrations and tests are frozen copies of the application's models: the
+    // finding belongs to (and is reported on) the model itself. On MySQL/InnoDB every foreign
+    // key has an index.
+    if !checker.enabled("PA308") || checker.is_offline || checker.settings.mysql_only {
         return;
     }
     let path = checker.input.rel_path;
@@ -35,7 +43,7 @@ pub(crate) fn finish(checker: &mut Checker) {
             }
             let bad = match m.kind {
                 ModelKind::SqlAlchemy => !models.is_covered(m, c),
-                ModelKind::Django => c.db_index_false,
+                ModelKind::Django => c.db_index_false && !models.is_covered(m, c),
             };
             if bad {
                 out.push((

@@ -18,6 +18,42 @@ use crate::rules::checker::Checker;
 use crate::semantic::expr::loop_target_names;
 use crate::semantic::models::{ModelFact, ModelKind};
 
+/// Distributions of MySQL drivers (PEP 503 names).
+const MYSQL_DRIVERS: &[&str] = &[
+    "pymysql",
+    "mysqlclient",
+    "mysql-connector-python",
+    "mysql-connector",
+    "aiomysql",
+    "asyncmy",
+    "mariadb",
+];
+
+/// Distributions of PostgreSQL drivers (PEP 503 names).
+const POSTGRES_DRIVERS: &[&str] = &[
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg2cffi",
+    "psycopg",
+    "psycopg-binary",
+    "psycopg-c",
+    "asyncpg",
+    "pg8000",
+    "aiopg",
+];
+
+/// Do the runtime (non-dev) dependencies name a MySQL driver and no PostgreSQL driver?
+pub fn mysql_only(declared: &[crate::deps::manifests::Declared]) -> bool {
+    let runtime = || declared.iter().filter(|d| !d.dev);
+    runtime().any(|d| MYSQL_DRIVERS.contains(&d.normalized.as_str()))
+        && !runtime().any(|d| POSTGRES_DRIVERS.contains(&d.normalized.as_str()))
+}
+
+/// [`mysql_only`] for the manifests at `root` (requirements*.txt, pyproject.toml, setup.*).
+pub fn mysql_only_project(root: &std::path::Path) -> bool {
+    mysql_only(&crate::deps::manifests::read_all(root).declared)
+}
+
 /// What a loop iterates over, when it is the result of a query of a known model.
 pub struct LoopOrm<'a> {
     pub kind: ModelKind,
