@@ -12,7 +12,8 @@ pub const DOC: RuleDoc = RuleDoc {
 `scalars(...).all()`, `fetchall()`, `list(Model.objects...)`, a serializer or comprehension \
 over `Model.objects.all()`, with no `limit`/`offset`/`paginate`/slice/`first`/`get` in the \
 query chain (followed through local variables, so a `limit` parameter that flows into the \
-query counts). Also DRF list views (`ListAPIView`, `ModelViewSet`, ...) with no \
+query counts). Also DRF list views (`ListAPIView`, `ModelViewSet`, ... imported from \
+`rest_framework`, not another framework's class of the same name) with no \
 `pagination_class` when the project sets no `DEFAULT_PAGINATION_CLASS`.",
     why: "The response grows with the table: time, memory and payload are proportional to the \
 number of rows ever created. An endpoint that is fast in development times out, or takes the \
@@ -274,7 +275,12 @@ pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
             Expr::Attribute(a) => a.attr.as_str(),
             _ => return None,
         };
-        DRF_LIST_BASES.contains(&n).then_some(n)
+        // Other frameworks reuse the names (wagtail's admin `ModelViewSet`): an import from
+        // outside `rest_framework` is not DRF.
+        let foreign = checker
+            .qualified(b)
+            .is_some_and(|q| q.contains('.') && !q.starts_with("rest_framework."));
+        (DRF_LIST_BASES.contains(&n) && !foreign).then_some(n)
     });
     let Some(base) = base else { return };
     let mut has_pagination = false;
