@@ -3,7 +3,7 @@
 use crate::python::parser::{TextRange, TextSize};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
-use crate::semantic::models::{FieldKind, ModelKind};
+use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelIndex, ModelKind};
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds SQLAlchemy foreign-key columns (`Column(ForeignKey(...))`, \
@@ -21,7 +21,8 @@ exists implicitly: nothing is reported when the project's runtime dependencies n
 driver (PyMySQL, mysqlclient, mysql-connector-python, aiomysql, asyncmy, mariadb) and no \
 PostgreSQL driver (psycopg2, psycopg, asyncpg, pg8000, aiopg); otherwise ignore it with \
 `ignore = [\"PA308\"]`. A Django `db_index=False` foreign key that leads a `Meta.indexes` entry, \
-`index_together` or `unique_together` is covered. Models defined in migrations and tests \
+`index_together` or `unique_together` is covered; on an abstract model (or a table-less \
+mixin) a column every concrete subclass indexes is covered. Models defined in migrations and tests \
 (frozen copies) are not reported. A column with `primary_key=True` or leading a \
 `PrimaryKeyConstraint` counts as indexed; the second column of a composite key does not.",
 };
@@ -45,6 +46,10 @@ pub(crate) fn finish(checker: &mut Checker) {
                 ModelKind::SqlAlchemy => !models.is_covered(m, c),
                 ModelKind::Django => c.db_index_false && !models.is_covered(m, c),
             };
+            // An abstract model or a mixin has no table: its subclasses' tables get the
+            // column, and each may index it.
+            let tableless = m.abstract_ || (m.kind == ModelKind::SqlAlchemy && m.table.is_none());
+            let bad = bad && !(tableless && subclasses_cover(models, m, c));
             if bad {
                 out.push((
                     c.line,
@@ -67,6 +72,18 @@ pub(crate) fn finish(checker: &mut Checker) {
         let offset = offset_of(checker, line, col);
         checker.report("PA308", TextRange::empty(offset), msg, help);
     }
+}
+
+/// Does every concrete subclass of the table-less model `m` in the index cover `c`? False when
+/// none is known.
+fn subclasses_cover(models: &ModelIndex, m: &ModelFact, c: &ColumnFact) -> bool {
+    let mut subs = models
+        .models
+        .iter()
+        .map(|(_, x)| x)
+        .filter(|x| x.name != m.name && x.bases.contains(&m.name))
+        .peekable();
+    subs.peek().is_some() && subs.all(|x| models.is_covered(x, c))
 }
 
 /// Byte offset of a 1-based line/column in the module's source.
