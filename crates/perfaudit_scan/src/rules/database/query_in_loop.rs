@@ -91,7 +91,7 @@ fn constant_name(n: &str) -> bool {
 
 /// Is the loop bounded by the code rather than by the data: a class or enum
 /// (`for r in Reason:`), an ALL_CAPS constant, or `range(...)` of constants or with a step?
-fn bounded_by_code(iter: &Expr) -> bool {
+pub(crate) fn bounded_by_code(iter: &Expr) -> bool {
     match iter {
         Expr::Name(n) => {
             let id = n.id.as_str();
