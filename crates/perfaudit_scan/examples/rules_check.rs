@@ -4,15 +4,18 @@
 //!
 //! ```text
 //! cargo run --release -p perfaudit_scan --example rules_check -- DIR [--no-rules]
-//!     [--select PA3,PA401] [--stats]
+//!     [--select PA3,PA401] [--stats] [--each]
 //! ```
 //! `--no-rules` only walks, reads and parses (the baseline for the rules' overhead).
+//! `--each`: every directory directly under DIR is its own project (its own model index and
+//! manifests, as `perfaudit scan DIR/<name>` would see it); paths stay relative to DIR.
 
 use perfaudit_scan::python::parser::parse_module;
 use perfaudit_scan::rules::{
     check_module, codes, collect_facts, may_have_facts, ModuleInput, ProjectIndex, RuleSettings,
 };
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -35,11 +38,13 @@ fn main() {
     let mut root = None;
     let mut no_rules = false;
     let mut stats = false;
+    let mut each = false;
     let mut select: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--no-rules" => no_rules = true,
             "--stats" => stats = true,
+            "--each" => each = true,
             "--select" => select = args.next(),
             other => root = Some(PathBuf::from(other)),
         }
@@ -103,7 +108,35 @@ fn main() {
         })
         .collect();
     let n_fact_files = facts.len();
-    let project = ProjectIndex::from_facts(facts);
+    // One project per directory under the root with `--each`, else the root.
+    let project_of = |rel: &str| -> String {
+        if each {
+            rel.split('/').next().unwrap_or("").to_string()
+        } else {
+            String::new()
+        }
+    };
+    let mut grouped: HashMap<String, Vec<_>> = HashMap::new();
+    for f in facts {
+        grouped.entry(project_of(&f.path)).or_default().push(f);
+    }
+    for (p, _) in &sources {
+        grouped.entry(project_of(&rel(p))).or_default();
+    }
+    let projects: HashMap<String, (ProjectIndex, RuleSettings)> = grouped
+        .into_iter()
+        .map(|(name, facts)| {
+            let mut s = settings.clone();
+            s.mysql_only = perfaudit_scan::rules::database::mysql_only_project(&root.join(&name));
+            (name, (ProjectIndex::from_facts(facts), s))
+        })
+        .collect();
+    let n_models: usize = projects.values().map(|(p, _)| p.models.models.len()).sum();
+    let mysql_only: Vec<&str> = projects
+        .iter()
+        .filter(|(_, (_, s))| s.mysql_only)
+        .map(|(n, _)| n.as_str())
+        .collect();
     let t1 = t0.elapsed();
     // Phase 2: parse and run the rules.
     let mut findings: Vec<_> = sources
@@ -113,6 +146,7 @@ fn main() {
                 return Vec::new();
             };
             let r = rel(p);
+            let (project, settings) = &projects[&project_of(&r)];
             timed(&CHECK_NS, || {
                 check_module(
                     &ModuleInput {
@@ -121,8 +155,8 @@ fn main() {
                         source: src,
                         parsed: &parsed,
                     },
-                    &project,
-                    &settings,
+                    project,
+                    settings,
                 )
             })
         })
@@ -145,9 +179,9 @@ fn main() {
             CHECK_NS.load(Relaxed) as f64 / 1e9,
         );
         eprintln!(
-            "files={} fact_files={n_fact_files} models={} index_built={t1:?} elapsed={:?}",
+            "files={} projects={} fact_files={n_fact_files} models={n_models} mysql_only={mysql_only:?} index_built={t1:?} elapsed={:?}",
             files.len(),
-            project.models.models.len(),
+            projects.len(),
             t0.elapsed()
         );
         eprintln!(

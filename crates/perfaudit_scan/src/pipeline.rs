@@ -321,6 +321,7 @@ pub fn scan(
     first_party.extend(settings.extra_first_party.iter().cloned());
     let mut rule_settings = settings.rules.clone();
     rule_settings.first_party = first_party.clone();
+    rule_settings.mysql_only = rules::database::mysql_only_project(&base);
     let settings = &ScanSettings {
         rules: rule_settings,
         ..settings.clone()

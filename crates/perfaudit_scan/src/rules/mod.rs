@@ -47,6 +47,9 @@ pub struct RuleSettings {
     pub allowed_unused_imports: Vec<String>,
     /// First-party top-level package names found in the scanned tree.
     pub first_party: BTreeSet<String>,
+    /// PA308: the project runs on MySQL only (InnoDB indexes every foreign key); see
+    /// [`database::mysql_only_project`].
+    pub mysql_only: bool,
 }
 
 impl Default for RuleSettings {
@@ -63,6 +66,7 @@ impl Default for RuleSettings {
                 .collect(),
             allowed_unused_imports: Vec::new(),
             first_party: BTreeSet::new(),
+            mysql_only: false,
         }
     }
 }

@@ -16,7 +16,9 @@ command does it in one round trip.",
     example: "for uid in user_ids:\n    names.append(r.get(f\"user:{uid}:name\"))",
     use_instead: "names = r.mget([f\"user:{uid}:name\" for uid in user_ids])\n\n# or: pipe = r.pipeline(); for ...: pipe.get(k); values = pipe.execute()",
     limits: "`while` loops (polling, consumers) and loops over literal collections are not \
-reported. Clients must be recognisable (typed, or named like a Redis client).",
+reported, nor loops bounded by the code (over an ALL_CAPS constant such as `QUEUE_NAMES`, an \
+enum, `range` of constants). Clients must be recognisable (typed, or named like a Redis \
+client).",
 };
 
 const COMMANDS: &[&str] = &[
@@ -82,6 +84,12 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(lp) = checker.iterating_loop() else {
         return;
     };
+    if lp
+        .iter
+        .is_some_and(crate::rules::database::query_in_loop::bounded_by_code)
+    {
+        return;
+    }
     let line = checker.line_of(lp.start);
     let is_django_cache = matches!(m, "get" | "set" | "delete" | "incr" | "add")
         && checker.qualified(&a.value).is_some_and(|q| {

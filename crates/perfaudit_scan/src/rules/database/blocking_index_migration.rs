@@ -10,7 +10,9 @@ pub const DOC: RuleDoc = RuleDoc {
     what: "Finds index creation that locks writes to an existing table: Alembic \
 `op.create_index(...)`/`batch_op.create_index(...)` without `postgresql_concurrently=True`, and \
 Django migrations' `AddIndex` (instead of `AddIndexConcurrently`). Indexes on a table created \
-in the same migration are not reported.",
+in the same migration are not reported, including `batch_op.create_index(...)` inside \
+`with op.batch_alter_table(\"t\") as batch_op:` on a table `t` created just before; files \
+under hidden directories (`.semgrep/`, linter fixtures) are skipped.",
     why: "`CREATE INDEX` takes a lock that blocks every INSERT/UPDATE/DELETE on the table for \
 the whole build: minutes on a large table, i.e. a write outage during the deploy. \
 `CREATE INDEX CONCURRENTLY` builds without blocking writes.",
@@ -24,6 +26,9 @@ is large is unknown; new, empty tables created in another migration are reported
 #[derive(Default)]
 pub struct State {
     created: Vec<String>,
+    /// The table of the innermost `op.batch_alter_table("t")` seen so far: the table of the
+    /// `batch_op.create_index(...)` calls in its `with` block.
+    batch_table: Option<String>,
     /// (table or model, range, django?)
     sites: Vec<(String, TextRange, bool)>,
 }
@@ -43,6 +48,13 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
                     .created
                     .push(t.to_ascii_lowercase());
             }
+        }
+        "batch_alter_table" => {
+            let t = keyword(call, "table_name")
+                .or_else(|| call.arguments.args.first())
+                .and_then(str_value)
+                .map(str::to_ascii_lowercase);
+            checker.state.migrations.batch_table = t;
         }
         "CreateModel" => {
             if let Some(t) = keyword(call, "name")
@@ -66,11 +78,22 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
             if keyword(call, "postgresql_concurrently").is_some_and(is_true) {
                 return;
             }
-            let table = keyword(call, "table_name")
-                .or_else(|| call.arguments.args.get(1))
-                .and_then(str_value)
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let batch = recv.is_some_and(|r| matches!(r, Expr::Name(n) if n.id.as_str() != "op"));
+            let table = if batch {
+                // `batch_op.create_index(name, columns)`: the table is the batch's.
+                checker
+                    .state
+                    .migrations
+                    .batch_table
+                    .clone()
+                    .unwrap_or_default()
+            } else {
+                keyword(call, "table_name")
+                    .or_else(|| call.arguments.args.get(1))
+                    .and_then(str_value)
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            };
             checker
                 .state
                 .migrations
@@ -94,6 +117,15 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
 
 pub(crate) fn finish(checker: &mut Checker) {
     let st = std::mem::take(&mut checker.state.migrations);
+    // Hidden directories (`.semgrep/`, `.github/`) hold linter fixtures, not migrations.
+    if checker
+        .input
+        .rel_path
+        .split('/')
+        .any(|seg| seg.len() > 1 && seg.starts_with('.'))
+    {
+        return;
+    }
     for (table, range, django) in st.sites {
         if !table.is_empty() && st.created.contains(&table) {
             continue;

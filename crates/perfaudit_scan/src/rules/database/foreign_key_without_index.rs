@@ -3,7 +3,7 @@
 use crate::python::parser::{TextRange, TextSize};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
-use crate::semantic::models::{FieldKind, ModelKind};
+use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelIndex, ModelKind};
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds SQLAlchemy foreign-key columns (`Column(ForeignKey(...))`, \
@@ -17,12 +17,21 @@ the column, and every delete of a parent row (the FK check), scans the child tab
     example: "class Order(Base):\n    __tablename__ = \"orders\"\n    user_id = mapped_column(ForeignKey(\"users.id\"))",
     use_instead: "class Order(Base):\n    __tablename__ = \"orders\"\n    user_id = mapped_column(ForeignKey(\"users.id\"), index=True)",
     limits: "Indexes created by raw SQL migrations are not seen. On MySQL InnoDB the index \
-exists implicitly and the finding can be ignored (`ignore = [\"PA308\"]`). A column that is part \
-of a composite primary key counts as indexed.",
+exists implicitly: nothing is reported when the project's runtime dependencies name a MySQL \
+driver (PyMySQL, mysqlclient, mysql-connector-python, aiomysql, asyncmy, mariadb) and no \
+PostgreSQL driver (psycopg2, psycopg, asyncpg, pg8000, aiopg); otherwise ignore it with \
+`ignore = [\"PA308\"]`. A Django `db_index=False` foreign key that leads a `Meta.indexes` entry, \
+`index_together` or `unique_together` is covered; on an abstract model (or a table-less \
+mixin) a column every concrete subclass indexes is covered. Models defined in migrations and tests \
+(frozen copies) are not reported. A column with `primary_key=True` or leading a \
+`PrimaryKeyConstraint` counts as indexed; the second column of a composite key does not.",
 };
 
 pub(crate) fn finish(checker: &mut Checker) {
-    if !checker.enabled("PA308") {
+    // Models in migrations and tests are frozen copies of the application's models: the
+    // finding belongs to (and is reported on) the model itself. On MySQL/InnoDB every foreign
+    // key has an index.
+    if !checker.enabled("PA308") || checker.is_offline || checker.settings.mysql_only {
         return;
     }
     let path = checker.input.rel_path;
@@ -35,8 +44,12 @@ pub(crate) fn finish(checker: &mut Checker) {
             }
             let bad = match m.kind {
                 ModelKind::SqlAlchemy => !models.is_covered(m, c),
-                ModelKind::Django => c.db_index_false,
+                ModelKind::Django => c.db_index_false && !models.is_covered(m, c),
             };
+            // An abstract model or a mixin has no table: its subclasses' tables get the
+            // column, and each may index it.
+            let tableless = m.abstract_ || (m.kind == ModelKind::SqlAlchemy && m.table.is_none());
+            let bad = bad && !(tableless && subclasses_cover(models, m, c));
             if bad {
                 out.push((
                     c.line,
@@ -59,6 +72,18 @@ pub(crate) fn finish(checker: &mut Checker) {
         let offset = offset_of(checker, line, col);
         checker.report("PA308", TextRange::empty(offset), msg, help);
     }
+}
+
+/// Does every concrete subclass of the table-less model `m` in the index cover `c`? False when
+/// none is known.
+fn subclasses_cover(models: &ModelIndex, m: &ModelFact, c: &ColumnFact) -> bool {
+    let mut subs = models
+        .models
+        .iter()
+        .map(|(_, x)| x)
+        .filter(|x| x.name != m.name && x.bases.contains(&m.name))
+        .peekable();
+    subs.peek().is_some() && subs.all(|x| models.is_covered(x, c))
 }
 
 /// Byte offset of a 1-based line/column in the module's source.

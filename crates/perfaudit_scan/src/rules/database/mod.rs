@@ -18,6 +18,42 @@ use crate::rules::checker::Checker;
 use crate::semantic::expr::loop_target_names;
 use crate::semantic::models::{ModelFact, ModelKind};
 
+/// Distributions of MySQL drivers (PEP 503 names).
+const MYSQL_DRIVERS: &[&str] = &[
+    "pymysql",
+    "mysqlclient",
+    "mysql-connector-python",
+    "mysql-connector",
+    "aiomysql",
+    "asyncmy",
+    "mariadb",
+];
+
+/// Distributions of PostgreSQL drivers (PEP 503 names).
+const POSTGRES_DRIVERS: &[&str] = &[
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg2cffi",
+    "psycopg",
+    "psycopg-binary",
+    "psycopg-c",
+    "asyncpg",
+    "pg8000",
+    "aiopg",
+];
+
+/// Do the runtime (non-dev) dependencies name a MySQL driver and no PostgreSQL driver?
+pub fn mysql_only(declared: &[crate::deps::manifests::Declared]) -> bool {
+    let runtime = || declared.iter().filter(|d| !d.dev);
+    runtime().any(|d| MYSQL_DRIVERS.contains(&d.normalized.as_str()))
+        && !runtime().any(|d| POSTGRES_DRIVERS.contains(&d.normalized.as_str()))
+}
+
+/// [`mysql_only`] for the manifests at `root` (requirements*.txt, pyproject.toml, setup.*).
+pub fn mysql_only_project(root: &std::path::Path) -> bool {
+    mysql_only(&crate::deps::manifests::read_all(root).declared)
+}
+
 /// What a loop iterates over, when it is the result of a query of a known model.
 pub struct LoopOrm<'a> {
     pub kind: ModelKind,
@@ -218,6 +254,8 @@ fn walk_query<'a>(
         }
         Expr::Await(a) => walk_query(checker, &a.value, info, followed, depth + 1),
         Expr::Starred(s) => walk_query(checker, &s.value, info, followed, depth + 1),
+        // Raw SQL passed to `execute(...)`/`text(...)`: its own `LIMIT`/`FETCH FIRST` bounds it.
+        Expr::StringLiteral(s) => info.limited |= sql_has_limit(s.value.to_str()),
         Expr::Name(n) => {
             let id = n.id.as_str();
             if followed.contains(&id) || followed.len() > 12 {
@@ -243,6 +281,26 @@ fn walk_query<'a>(
         }
         _ => {}
     }
+}
+
+/// Does this SQL text bound its rows (`LIMIT n`, `FETCH FIRST n ROWS`, `TOP n`)? Only for
+/// text that reads as a `SELECT`.
+pub(crate) fn sql_has_limit(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if !words.contains(&"select") {
+        return false;
+    }
+    words.contains(&"limit")
+        || words.windows(2).any(|w| {
+            matches!(
+                (w[0], w[1]),
+                ("fetch", "first") | ("fetch", "next") | ("select", "top")
+            )
+        })
 }
 
 fn collect_loader_attrs(e: &Expr, out: &mut Vec<String>, depth: u32) {

@@ -8,7 +8,9 @@ use crate::rules::docs::RuleDoc;
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds `SELECT * FROM` in SQL strings passed to `execute`/`executemany`, `text`, \
 `raw`, `read_sql`/`read_sql_query`, asyncpg's `fetch`/`fetchrow`/`fetchval`, directly or \
-through a name bound to the string. `count(*)` and `EXISTS (SELECT * ...)` are not reported.",
+through a name bound to the string. `count(*)` and `EXISTS (SELECT * ...)` are not reported, nor `SELECT * FROM (<subquery>)` (the derived table \
+already chose its columns) and the migration tools' one-row `alembic_version`/\
+`django_migrations`.",
     why: "`SELECT *` transfers every column, including large text/JSON/blob columns the code \
 never reads; it defeats index-only scans, and silently changes shape when a column is added.",
     example: "cur.execute(\"SELECT * FROM orders WHERE user_id = %s\", (uid,))",
@@ -65,6 +67,20 @@ pub fn has_select_star(sql: &str) -> bool {
             .map(str::trim_end)
             .unwrap_or(before);
         if before.ends_with("exists") {
+            continue;
+        }
+        // `SELECT * FROM (SELECT a, b ...) t`: the derived table already chose the columns.
+        let rest = lower[i..].strip_prefix("from").unwrap_or("").trim_start();
+        if rest.starts_with('(') {
+            continue;
+        }
+        // One-row bookkeeping tables of migration tools.
+        let table = rest
+            .split(|c: char| c.is_ascii_whitespace() || c == ';' || c == ')')
+            .next()
+            .unwrap_or("")
+            .trim_matches('"');
+        if matches!(table, "alembic_version" | "django_migrations") {
             continue;
         }
         return true;

@@ -5,23 +5,33 @@ use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
 use crate::semantic::expr::callee_label;
+use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelIndex};
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds route handlers that return every row of a query: `.all()`, \
 `scalars(...).all()`, `fetchall()`, `list(Model.objects...)`, a serializer or comprehension \
 over `Model.objects.all()`, with no `limit`/`offset`/`paginate`/slice/`first`/`get` in the \
 query chain (followed through local variables, so a `limit` parameter that flows into the \
-query counts). Also DRF list views (`ListAPIView`, `ModelViewSet`, ...) with no \
+query counts). Also DRF list views (`ListAPIView`, `ModelViewSet`, ... imported from \
+`rest_framework`, not another framework's class of the same name) with no \
 `pagination_class` when the project sets no `DEFAULT_PAGINATION_CLASS`.",
     why: "The response grows with the table: time, memory and payload are proportional to the \
 number of rows ever created. An endpoint that is fast in development times out, or takes the \
 worker's memory, in production.",
     example: "@router.get(\"/items\")\ndef list_items(db: Session = Depends(get_db)):\n    return db.query(Item).all()",
     use_instead: "@router.get(\"/items\")\ndef list_items(skip: int = 0, limit: int = Query(100, le=1000), db: Session = Depends(get_db)):\n    return db.query(Item).offset(skip).limit(limit).all()",
-    limits: "Handlers are recognised by decorators and view conventions; GraphQL resolvers are \
-not. Queries filtered to a bounded set (e.g. one user's five settings) are still reported; \
-grouped/aggregated queries are not. Pagination applied by middleware or a response wrapper is \
-not seen.",
+    limits: "Only tables that grow with use are reported. When the query's model is in the \
+project's model index, it must show that its rows accumulate: a creation timestamp \
+(`created`, `created_at`, `date`, `timestamp`, `date_joined`, ...) or a foreign key/relationship \
+to an owner-like model (user, account, member, customer, owner, author, team, profile, \
+organization, tenant, workspace, project), on the model or an indexed base class. Models \
+without either (configuration, pages, brackets, per-challenge flags and hints: rows an \
+administrator writes by hand) are not reported; models whose base classes are not in the index, \
+and queries whose model is unknown, still are. Raw SQL whose text has `LIMIT`/`FETCH FIRST`/\
+`TOP` counts as limited. Handlers are recognised by decorators and view conventions; GraphQL \
+resolvers are not. Queries filtered to a bounded set (e.g. one user's five settings) are still \
+reported; grouped/aggregated queries are not. Pagination applied by middleware or a response \
+wrapper is not seen.",
 };
 
 const DRF_LIST_BASES: &[&str] = &[
@@ -30,6 +40,114 @@ const DRF_LIST_BASES: &[&str] = &[
     "ModelViewSet",
     "ReadOnlyModelViewSet",
 ];
+
+/// Base classes that carry no columns of their own (declarative roots).
+const ROOT_BASES: &[&str] = &[
+    "Model",
+    "Base",
+    "DeclarativeBase",
+    "DeclarativeBaseNoMeta",
+    "SQLModel",
+    "object",
+    "AsyncAttrs",
+    "MappedAsDataclass",
+];
+
+/// Column names that record when a row was created: rows accumulate over time.
+const CREATION_COLUMNS: &[&str] = &[
+    "created",
+    "created_at",
+    "created_on",
+    "created_date",
+    "creation_date",
+    "creation_time",
+    "date_created",
+    "date_added",
+    "date_joined",
+    "date",
+    "timestamp",
+    "inserted_at",
+    "submitted_at",
+    "sent_at",
+    "added",
+    "added_at",
+    "occurred_at",
+    "logged_at",
+];
+
+/// Names of models whose rows are created by use: a foreign key to one of them means one row
+/// per user (account, customer...) or per tenant.
+const OWNER_WORDS: &[&str] = &[
+    "user",
+    "account",
+    "member",
+    "customer",
+    "owner",
+    "author",
+    "creator",
+    "team",
+    "profile",
+    "person",
+    "people",
+    "organization",
+    "organisation",
+    "tenant",
+    "workspace",
+    "project",
+];
+
+fn owner_like(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    OWNER_WORDS.iter().any(|w| last.contains(w))
+}
+
+fn growth_column(c: &ColumnFact) -> bool {
+    let attr = c.attr.to_ascii_lowercase();
+    if CREATION_COLUMNS.contains(&attr.as_str()) || attr.starts_with("created_") {
+        return true;
+    }
+    c.kind != FieldKind::Plain
+        && (owner_like(&c.attr) || c.target.as_deref().is_some_and(owner_like))
+}
+
+/// Does the model show that its table grows with use (see the doc's limits)? Unknown base
+/// classes count as growth: they may carry the timestamp.
+pub(crate) fn grows(models: &ModelIndex, m: &ModelFact) -> bool {
+    let mut stack = vec![m];
+    let mut seen = 0;
+    while let Some(cur) = stack.pop() {
+        seen += 1;
+        if seen > 16 {
+            return true;
+        }
+        if cur.columns.iter().any(growth_column)
+            || cur
+                .relationships
+                .iter()
+                .any(|r| r.target.as_deref().is_some_and(owner_like))
+        {
+            return true;
+        }
+        for b in &cur.bases {
+            if b == &cur.name {
+                continue;
+            }
+            match models.model(b, cur.kind) {
+                Some(bm) => stack.push(bm),
+                None if ROOT_BASES.contains(&b.as_str()) => {}
+                None => return true,
+            }
+        }
+    }
+    false
+}
+
+/// The query's model is known and shows no growth: its rows are few and hand-written.
+fn bounded_table(checker: &Checker, info: &super::QueryInfo) -> bool {
+    info.sa_model
+        .or(info.dj_model)
+        .is_some_and(|m| !grows(&checker.project.models, m))
+}
 
 fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<(String, TextRange)> {
     if depth > 6 {
@@ -52,7 +170,7 @@ fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<(Stri
                     || info.dj_model.is_some()
                     || name == "fetchall"
                     || chain.contains("scalars");
-                if ormish && !info.limited && !info.group_by {
+                if ormish && !info.limited && !info.group_by && !bounded_table(checker, &info) {
                     return Some((chain, e.range()));
                 }
                 return None;
@@ -108,6 +226,7 @@ fn unbounded_iter<'a>(
         && !info.group_by
         && !info.values
         && callee_label(e).contains(".all(")
+        && !bounded_table(checker, &info)
     {
         return Some((callee_label(e), e.range()));
     }
@@ -156,17 +275,27 @@ pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
             Expr::Attribute(a) => a.attr.as_str(),
             _ => return None,
         };
-        DRF_LIST_BASES.contains(&n).then_some(n)
+        // Other frameworks reuse the names (wagtail's admin `ModelViewSet`): an import from
+        // outside `rest_framework` is not DRF.
+        let foreign = checker
+            .qualified(b)
+            .is_some_and(|q| q.contains('.') && !q.starts_with("rest_framework."));
+        (DRF_LIST_BASES.contains(&n) && !foreign).then_some(n)
     });
     let Some(base) = base else { return };
     let mut has_pagination = false;
     let mut explicit_none = false;
+    let mut small_table = false;
     for stmt in &class.body {
         if let ast::Stmt::Assign(a) = stmt {
             if let Some(Expr::Name(n)) = a.targets.first() {
                 if n.id.as_str() == "pagination_class" {
                     has_pagination = !matches!(&*a.value, Expr::NoneLiteral(_));
                     explicit_none = !has_pagination;
+                }
+                if n.id.as_str() == "queryset" {
+                    let info = super::analyze_query(checker, &a.value);
+                    small_table = info.limited || bounded_table(checker, &info);
                 }
             }
         }
@@ -176,7 +305,7 @@ pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
             }
         }
     }
-    if has_pagination || checker.is_test_module {
+    if has_pagination || small_table || checker.is_test_module {
         return;
     }
     let how = if explicit_none {
