@@ -2,7 +2,7 @@
 //! where it is, whether it is optional (`try: ... except ImportError`) or typing-only
 //! (`if TYPE_CHECKING:`); module names from paths; stdlib / third-party / first-party.
 
-use crate::python::parser::{ast, ParsedModule, Ranged};
+use crate::python::parser::{ast, LineCursor, ParsedModule, Ranged};
 use perfaudit_model::scan::{ImportKind, ImportSummary, ModuleCount};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -36,25 +36,24 @@ pub fn extract(
     is_package: bool,
 ) -> (Vec<ImportRecord>, Vec<String>) {
     let mut x = Extractor {
-        parsed,
-        source,
         module_name,
         is_package,
         out: Vec::new(),
         string_modules: Vec::new(),
+        lines: LineCursor::new(source),
     };
     x.suite(parsed.body(), false, false);
     (x.out, x.string_modules)
 }
 
 struct Extractor<'a> {
-    parsed: &'a ParsedModule,
-    source: &'a str,
     module_name: Option<&'a str>,
     is_package: bool,
     out: Vec<ImportRecord>,
     /// Module paths named in Django's `INSTALLED_APPS`/`MIDDLEWARE` strings.
     string_modules: Vec<String>,
+    /// Imports come in source order: locate them without a line index.
+    lines: LineCursor<'a>,
 }
 
 fn is_type_checking(test: &ast::Expr) -> bool {
@@ -95,7 +94,7 @@ impl Extractor<'_> {
         typing_only: bool,
         relative: bool,
     ) {
-        let (line, column) = self.parsed.line_col(self.source, range.start());
+        let (line, column) = self.lines.line_col(range.start());
         self.out.push(ImportRecord {
             module,
             line,

@@ -243,7 +243,10 @@ fn oversized(
     }
 }
 
-fn read_python(f: &PyFile, max: u64) -> Result<Vec<u8>, Diagnostic> {
+/// Read a Python module into `buf` (a buffer reused from file to file: no allocation, no
+/// `stat`, the size is known from the walk) and return its bytes.
+fn read_python<'b>(f: &PyFile, max: u64, buf: &'b mut Vec<u8>) -> Result<&'b [u8], Diagnostic> {
+    use std::io::Read;
     if f.bytes > max {
         return Err(Diagnostic::new(
             f.rel.clone(),
@@ -254,14 +257,48 @@ fn read_python(f: &PyFile, max: u64) -> Result<Vec<u8>, Diagnostic> {
             ),
         ));
     }
-    std::fs::read(&f.path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         Diagnostic::new(
             f.rel.clone(),
             DiagnosticKind::Unreadable,
             format!("cannot read: {e}"),
         )
-    })
+    };
+    // A buffer that grew for one large file is not kept for the rest of the scan.
+    if buf.len() > READ_BUFFER_KEEP && (f.bytes as usize) < READ_BUFFER_KEEP {
+        *buf = Vec::new();
+    }
+    // One byte more than expected, so that a read of the whole file is seen to end.
+    let want = f.bytes as usize + 1;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut file = std::fs::File::open(&f.path).map_err(unreadable)?;
+    let mut n = 0;
+    loop {
+        if n == buf.len() {
+            // The file grew since the walk.
+            buf.resize(buf.len() * 2, 0);
+        }
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    if n as u64 > max {
+        return Err(Diagnostic::new(
+            f.rel.clone(),
+            DiagnosticKind::TooLarge,
+            format!("{n} bytes, over the {max} byte limit (max-file-size): counted, not parsed"),
+        ));
+    }
+    Ok(&buf[..n])
 }
+
+/// Read buffers up to this size are reused from file to file.
+const READ_BUFFER_KEEP: usize = 1 << 20;
 
 /// Scan `path` (a directory, or one file).
 pub fn scan(
@@ -332,9 +369,9 @@ pub fn scan(
         .python
         .par_iter()
         .zip(names.par_iter())
-        .filter_map(|(f, name)| {
-            let data = read_python(f, settings.max_file_bytes).ok()?;
-            let source = decode(&f.rel, &data).ok()?;
+        .map_init(Vec::new, |buf, (f, name)| {
+            let data = read_python(f, settings.max_file_bytes, buf).ok()?;
+            let source = decode(&f.rel, data).ok()?;
             if !rules::may_have_facts(source) {
                 return None;
             }
@@ -346,6 +383,7 @@ pub fn scan(
                 parsed: &parsed,
             }))
         })
+        .flatten()
         .collect();
     let project = ProjectIndex::from_facts(facts);
 
@@ -364,9 +402,9 @@ pub fn scan(
         .python
         .par_iter()
         .zip(names.par_iter())
-        .map(|(f, name)| {
-            let outcome = match read_python(f, settings.max_file_bytes) {
-                Ok(data) => analyze_source(&f.rel, name.as_deref(), &data, &cx),
+        .map_init(Vec::new, |buf, (f, name)| {
+            let outcome = match read_python(f, settings.max_file_bytes, buf) {
+                Ok(data) => analyze_source(&f.rel, name.as_deref(), data, &cx),
                 Err(d) => {
                     let lines = if d.kind == DiagnosticKind::TooLarge {
                         inventory::measure_file(&f.path, f.rel.clone(), f.bytes, 0)

@@ -11,11 +11,15 @@ pub use ruff_text_size::{Ranged, TextRange, TextSize};
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::ModModule;
 use ruff_source_file::LineIndex;
+use std::sync::OnceLock;
 
 /// A parsed Python module with what rules need to turn offsets into lines and find comments.
 pub struct ParsedModule {
     module: ModModule,
-    line_index: LineIndex,
+    /// Built on first use: most modules have no finding to locate.
+    line_index: OnceLock<LineIndex>,
+    /// Byte length of the source, to check that offsets are located in the same text.
+    source_len: usize,
     /// Ranges of every `#` comment, in source order.
     comments: Vec<TextRange>,
 }
@@ -41,7 +45,6 @@ impl std::fmt::Display for SyntaxError {
 /// Parse `source` as a Python module. Never panics on any input; a syntax error is returned
 /// with its location (the first one the parser reports).
 pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
-    let line_index = LineIndex::from_source_text(source);
     match ruff_python_parser::parse_module(source) {
         Ok(parsed) => {
             let comments = parsed
@@ -52,11 +55,13 @@ pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
                 .collect();
             Ok(ParsedModule {
                 module: parsed.into_syntax(),
-                line_index,
+                line_index: OnceLock::new(),
+                source_len: source.len(),
                 comments,
             })
         }
         Err(err) => {
+            let line_index = LineIndex::from_source_text(source);
             let (line, column) = line_col(&line_index, source, err.location.start());
             Err(SyntaxError {
                 line,
@@ -81,6 +86,52 @@ pub fn line_col(index: &LineIndex, source: &str, offset: TextSize) -> (u32, u32)
     (lc.line.get() as u32, lc.column.get() as u32)
 }
 
+/// Lines and columns of (mostly) increasing offsets without building a line index: it counts
+/// line ends (`\n`, `\r\n`, `\r`) from the previous offset, and starts over when an offset
+/// goes backwards. Gives the same answers as [`line_col`].
+pub struct LineCursor<'a> {
+    source: &'a str,
+    offset: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(source: &'a str) -> Self {
+        LineCursor {
+            source,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// 1-based line and 1-based character column of `offset`.
+    pub fn line_col(&mut self, offset: TextSize) -> (u32, u32) {
+        let target = offset.to_usize().min(self.source.len());
+        if target < self.offset {
+            *self = LineCursor::new(self.source);
+        }
+        let bytes = self.source.as_bytes();
+        for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[self.offset..target]) {
+            let at = self.offset + i;
+            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                continue; // counted at its `\n`
+            }
+            self.line += 1;
+            self.line_start = at + 1;
+        }
+        self.offset = target;
+        let prefix = &self.source[self.line_start..target];
+        let column = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            prefix.chars().count()
+        };
+        (self.line, column as u32 + 1)
+    }
+}
+
 impl ParsedModule {
     pub fn module(&self) -> &ModModule {
         &self.module
@@ -90,8 +141,11 @@ impl ParsedModule {
         &self.module.body
     }
 
-    pub fn line_index(&self) -> &LineIndex {
-        &self.line_index
+    /// The line index of `source` (the text this module was parsed from), built once.
+    pub fn line_index(&self, source: &str) -> &LineIndex {
+        debug_assert_eq!(source.len(), self.source_len);
+        self.line_index
+            .get_or_init(|| LineIndex::from_source_text(source))
     }
 
     /// Ranges of every comment (including the `#`).
@@ -101,12 +155,12 @@ impl ParsedModule {
 
     /// 1-based line and column of `offset` in `source` (the text this module was parsed from).
     pub fn line_col(&self, source: &str, offset: TextSize) -> (u32, u32) {
-        line_col(&self.line_index, source, offset)
+        line_col(self.line_index(source), source, offset)
     }
 
-    /// Number of lines.
-    pub fn line_count(&self) -> usize {
-        self.line_index.line_count()
+    /// Number of lines of `source` (the text this module was parsed from).
+    pub fn line_count(&self, source: &str) -> usize {
+        self.line_index(source).line_count()
     }
 }
 
@@ -122,6 +176,23 @@ mod tests {
         assert_eq!(m.comments().len(), 1);
         let (l, c) = m.line_col(src, m.comments()[0].start());
         assert_eq!((l, c), (2, 1));
+    }
+
+    #[test]
+    fn line_cursor_agrees_with_the_line_index() {
+        let src = "import os\r\nx = 'é'  # ü\rimport sys\n\n  from a import (b,\r\n c)\n";
+        let index = LineIndex::from_source_text(src);
+        let mut cursor = LineCursor::new(src);
+        let offsets: Vec<usize> = src.char_indices().map(|(i, _)| i).collect();
+        // Increasing, then going back, then increasing again.
+        for &o in offsets
+            .iter()
+            .chain(offsets.iter().rev())
+            .chain(offsets.iter())
+        {
+            let at = TextSize::new(o as u32);
+            assert_eq!(cursor.line_col(at), line_col(&index, src, at), "offset {o}");
+        }
     }
 
     #[test]

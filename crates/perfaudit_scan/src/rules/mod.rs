@@ -116,13 +116,12 @@ impl ProjectIndex {
 /// Cheap textual test: may this module contribute facts (models, migrations, DRF settings)?
 /// Modules for which this is false need not be passed to [`collect_facts`].
 pub fn may_have_facts(source: &str) -> bool {
-    use memchr::memmem;
-    let b = source.as_bytes();
-    // Django migrations mirror the models' `Meta.indexes`; the models are the source of truth.
-    if memmem::find(b, b"migrations.Migration").is_some() {
-        return false;
-    }
+    use aho_corasick::AhoCorasick;
+    use std::sync::OnceLock;
+    /// Index 0 vetoes: Django migrations mirror the models' `Meta.indexes`, and the models are
+    /// the source of truth. The last one needs a look at what follows it.
     const NEEDLES: &[&str] = &[
+        "migrations.Migration",
         // SQLAlchemy / SQLModel / Alembic
         "__tablename__",
         "Column(",
@@ -134,26 +133,38 @@ pub fn may_have_facts(source: &str) -> bool {
         "Index(",
         // DRF settings
         "DEFAULT_PAGINATION_CLASS",
+        // Django models: `models.<X>Field(`, `models.ForeignKey(`, `models.Model`.
+        "models.",
     ];
-    if NEEDLES
-        .iter()
-        .any(|n| memmem::find(b, n.as_bytes()).is_some())
-    {
-        return true;
-    }
-    // Django models: `models.<X>Field(`, `models.ForeignKey(`, `models.Model`.
-    for at in memmem::find_iter(b, b"models.") {
-        let rest = &b[at + 7..];
-        let ident_len = rest
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-            .count();
-        let ident = &rest[..ident_len];
-        if ident.ends_with(b"Field") || ident == b"ForeignKey" || ident == b"Model" {
-            return true;
+    static SEARCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    let searcher = SEARCHER.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(NEEDLES)
+            .expect("fixed needles")
+    });
+    let b = source.as_bytes();
+    let mut found = false;
+    // One pass over the text for every needle.
+    for m in searcher.find_iter(b) {
+        match m.pattern().as_usize() {
+            0 => return false,
+            i if i == NEEDLES.len() - 1 => {
+                if !found {
+                    let rest = &b[m.end()..];
+                    let ident_len = rest
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                    let ident = &rest[..ident_len];
+                    found =
+                        ident.ends_with(b"Field") || ident == b"ForeignKey" || ident == b"Model";
+                }
+            }
+            _ => found = true,
         }
     }
-    false
+    found
 }
 
 /// Extract this module's contribution to the project index.
