@@ -351,14 +351,19 @@ pub struct ImportIndex {
 
 impl ImportIndex {
     pub fn add_module(&mut self, records: &[ImportRecord]) {
-        let mut seen: HashSet<&str> = HashSet::new();
-        for r in records {
-            self.total += 1;
-            let top = r.top();
-            let e = self.counts.entry(top.to_string()).or_insert((0, 0));
-            e.0 += 1;
-            if seen.insert(top) {
-                e.1 += 1;
+        let mut tops: Vec<&str> = records.iter().map(|r| r.top()).collect();
+        self.total += tops.len() as u64;
+        tops.sort_unstable();
+        for same in tops.chunk_by(|a, b| a == b) {
+            let n = same.len() as u64;
+            match self.counts.get_mut(same[0]) {
+                Some(e) => {
+                    e.0 += n;
+                    e.1 += 1;
+                }
+                None => {
+                    self.counts.insert(same[0].to_string(), (n, 1));
+                }
             }
         }
     }

@@ -1,9 +1,10 @@
-//! The scan pipeline: walk -> (facts pass) -> (parse + check pass) -> dependencies -> report.
+//! The scan pipeline: walk (+ facts pass) -> (parse + check pass) -> dependencies -> report.
 //!
-//! Memory stays bounded: no more than one AST per worker thread is alive at a time. Modules
-//! that may define models or migrations (`rules::may_have_facts`, a cheap textual test) are
-//! parsed in a first pass to build the project index; every module is then parsed once more
-//! in the second pass, checked, and dropped.
+//! Memory stays bounded: no more than one AST per worker thread is alive at a time. The walk
+//! reads each Python module as it finds it; those that may define models or migrations
+//! (`rules::may_have_facts`, a cheap textual test) are parsed there to build the project
+//! index. Every module is then read and parsed once more in the second pass, checked, and
+//! dropped.
 
 use crate::deps::{self, manifests, mapping::DistIndex, FileImports};
 use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer};
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Progress events for the binary to draw (the engine never prints).
@@ -243,62 +245,30 @@ fn oversized(
     }
 }
 
-/// Read a Python module into `buf` (a buffer reused from file to file: no allocation, no
-/// `stat`, the size is known from the walk) and return its bytes.
+/// Read a Python module into `buf` (reused from file to file; the size is known from the walk)
+/// and return its bytes.
 fn read_python<'b>(f: &PyFile, max: u64, buf: &'b mut Vec<u8>) -> Result<&'b [u8], Diagnostic> {
-    use std::io::Read;
-    if f.bytes > max {
-        return Err(Diagnostic::new(
-            f.rel.clone(),
-            DiagnosticKind::TooLarge,
-            format!(
-                "{} bytes, over the {} byte limit (max-file-size): counted, not parsed",
-                f.bytes, max
-            ),
-        ));
-    }
-    let unreadable = |e: std::io::Error| {
+    let too_large = |n: u64| {
         Diagnostic::new(
-            f.rel.clone(),
-            DiagnosticKind::Unreadable,
-            format!("cannot read: {e}"),
-        )
-    };
-    // A buffer that grew for one large file is not kept for the rest of the scan.
-    if buf.len() > READ_BUFFER_KEEP && (f.bytes as usize) < READ_BUFFER_KEEP {
-        *buf = Vec::new();
-    }
-    // One byte more than expected, so that a read of the whole file is seen to end.
-    let want = f.bytes as usize + 1;
-    if buf.len() < want {
-        buf.resize(want, 0);
-    }
-    let mut file = std::fs::File::open(&f.path).map_err(unreadable)?;
-    let mut n = 0;
-    loop {
-        if n == buf.len() {
-            // The file grew since the walk.
-            buf.resize(buf.len() * 2, 0);
-        }
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(unreadable(e)),
-        }
-    }
-    if n as u64 > max {
-        return Err(Diagnostic::new(
             f.rel.clone(),
             DiagnosticKind::TooLarge,
             format!("{n} bytes, over the {max} byte limit (max-file-size): counted, not parsed"),
-        ));
+        )
+    };
+    if f.bytes > max {
+        return Err(too_large(f.bytes));
     }
-    Ok(&buf[..n])
+    walk::release_large(buf);
+    match walk::read_into(&f.path, f.bytes, max, buf) {
+        Ok(n) if n as u64 > max => Err(too_large(n as u64)),
+        Ok(n) => Ok(&buf[..n]),
+        Err(e) => Err(Diagnostic::new(
+            f.rel.clone(),
+            DiagnosticKind::Unreadable,
+            format!("cannot read: {e}"),
+        )),
+    }
 }
-
-/// Read buffers up to this size are reused from file to file.
-const READ_BUFFER_KEEP: usize = 1 << 20;
 
 /// Scan `path` (a directory, or one file).
 pub fn scan(
@@ -326,6 +296,27 @@ pub fn scan(
             format!("cannot read {}: {e}", path.display()),
         ));
     }
+    // Pass 1, on the walker's threads as it finds them: project facts from the modules that may
+    // define models or migrations (a textual test, then a parse of the few that pass).
+    let facts: Mutex<Vec<rules::ModuleFacts>> = Mutex::new(Vec::new());
+    let first_look = |f: &PyFile, data: &[u8]| {
+        let Ok(source) = decode(&f.rel, data) else {
+            return;
+        };
+        if !rules::may_have_facts(source) {
+            return;
+        }
+        if let Ok(parsed) = parser::parse_module(source) {
+            let module = rules::collect_facts(&ModuleInput {
+                rel_path: &f.rel,
+                // Facts do not depend on the dotted name (not known before the walk ends).
+                module_name: None,
+                source,
+                parsed: &parsed,
+            });
+            facts.lock().unwrap_or_else(|p| p.into_inner()).push(module);
+        }
+    };
     let walked = walk::walk_from(
         &base,
         &start,
@@ -333,6 +324,7 @@ pub fn scan(
             excludes: &settings.excludes,
             respect_gitignore: settings.respect_gitignore,
             max_file_bytes: settings.max_file_bytes,
+            python_hook: Some(&first_look),
         },
     );
     diagnostics.extend(walked.diagnostics);
@@ -343,18 +335,25 @@ pub fn scan(
 
     // Module names and the first-party set.
     let namer = ModuleNamer::new(walked.python.iter().map(|f| f.rel.as_str()));
-    let names: Vec<Option<String>> = walked
+    let named: Vec<Option<(String, bool, Vec<String>)>> = walked
         .python
-        .iter()
-        .map(|f| namer.name(&f.rel).map(|n| n.0))
+        .par_iter()
+        .map(|f| namer.name(&f.rel))
         .collect();
     let mut first_party: BTreeSet<String> = BTreeSet::new();
-    for f in &walked.python {
-        if let Some((name, _, ns)) = namer.name(&f.rel) {
-            first_party.insert(name.split('.').next().unwrap_or(&name).to_string());
-            first_party.extend(ns);
-        }
-    }
+    let names: Vec<Option<String>> = named
+        .into_iter()
+        .map(|n| {
+            n.map(|(name, _, ns)| {
+                let top = name.split('.').next().unwrap_or(&name);
+                if !first_party.contains(top) {
+                    first_party.insert(top.to_string());
+                }
+                first_party.extend(ns);
+                name
+            })
+        })
+        .collect();
     first_party.extend(settings.extra_first_party.iter().cloned());
     let mut rule_settings = settings.rules.clone();
     rule_settings.first_party = first_party.clone();
@@ -364,27 +363,9 @@ pub fn scan(
         ..settings.clone()
     };
 
-    // Pass 1: project facts from the modules that may define models or migrations.
-    let facts: Vec<rules::ModuleFacts> = walked
-        .python
-        .par_iter()
-        .zip(names.par_iter())
-        .map_init(Vec::new, |buf, (f, name)| {
-            let data = read_python(f, settings.max_file_bytes, buf).ok()?;
-            let source = decode(&f.rel, data).ok()?;
-            if !rules::may_have_facts(source) {
-                return None;
-            }
-            let parsed = parser::parse_module(source).ok()?;
-            Some(rules::collect_facts(&ModuleInput {
-                rel_path: &f.rel,
-                module_name: name.as_deref(),
-                source,
-                parsed: &parsed,
-            }))
-        })
-        .flatten()
-        .collect();
+    // The walk's threads found them in no particular order.
+    let mut facts = facts.into_inner().unwrap_or_else(|p| p.into_inner());
+    facts.sort_by(|a, b| a.path.cmp(&b.path));
     let project = ProjectIndex::from_facts(facts);
 
     // Pass 2: parse and check every module.
@@ -398,7 +379,7 @@ pub fn scan(
     };
     let total = walked.python.len() as u64;
     let done = AtomicU64::new(0);
-    let results: Vec<(FileMeasure, FileOutcome)> = walked
+    let results: Vec<(FileMeasure, FileOutcome, Option<FileImports>)> = walked
         .python
         .par_iter()
         .zip(names.par_iter())
@@ -431,7 +412,19 @@ pub fn scan(
                 bytes: f.bytes,
                 lines: outcome.lines,
             };
-            (measure, outcome)
+            // What the dependency check needs: this file's third-party imports.
+            let third: Vec<ImportRecord> = outcome
+                .imports
+                .iter()
+                .filter(|r| !r.relative && classifier.classify(r.top()) == ImportKind::ThirdParty)
+                .cloned()
+                .collect();
+            let third = (!third.is_empty()).then(|| FileImports {
+                rel: f.rel.clone(),
+                dev_code: deps::is_dev_code(&f.rel),
+                records: third,
+            });
+            (measure, outcome, third)
         })
         .collect();
 
@@ -445,7 +438,7 @@ pub fn scan(
     let mut supp_maps: HashMap<String, SuppressMap> = HashMap::new();
     let mut parsed_files = 0u64;
     let mut measures: Vec<FileMeasure> = Vec::with_capacity(results.len() + walked.others.len());
-    for (m, o) in results {
+    for (m, o, third) in results {
         if o.parsed {
             parsed_files += 1;
         }
@@ -455,18 +448,7 @@ pub fn scan(
         findings.extend(o.findings);
         suppressed += o.suppressed;
         index.add_module(&o.imports);
-        let third: Vec<ImportRecord> = o
-            .imports
-            .into_iter()
-            .filter(|r| !r.relative && classifier.classify(r.top()) == ImportKind::ThirdParty)
-            .collect();
-        if !third.is_empty() {
-            file_imports.push(FileImports {
-                rel: m.rel.clone(),
-                dev_code: deps::is_dev_code(&m.rel),
-                records: third,
-            });
-        }
+        file_imports.extend(third);
         string_modules.extend(o.string_modules);
         url_schemes.extend(o.url_schemes);
         if let Some(s) = o.suppressions {

@@ -1,7 +1,9 @@
 //! The parallel walk (the `ignore` crate, like ripgrep and ruff): respects `.gitignore`,
 //! `.ignore` and the user's `--exclude` globs, skips environments and build output, follows
 //! symbolic links but never a loop. Every non-Python file is measured for the inventory on the
-//! walker's own threads (one read per file); Python modules are collected for the pipeline.
+//! walker's own threads (one read per file); Python modules are collected for the pipeline, and
+//! read on the walker's threads too when the caller wants a first look at their text
+//! ([`WalkOptions::python_hook`]).
 
 use crate::inventory::{self, FileMeasure};
 use crate::pathglob::PathGlobs;
@@ -64,10 +66,60 @@ pub struct WalkOutput {
     pub url_schemes: Vec<String>,
 }
 
+/// Called on the walker's threads with each Python module's bytes (at most `max_file_bytes`).
+pub type PythonHook<'a> = &'a (dyn Fn(&PyFile, &[u8]) + Sync);
+
 pub struct WalkOptions<'a> {
     pub excludes: &'a PathGlobs,
     pub respect_gitignore: bool,
     pub max_file_bytes: u64,
+    /// When set, every Python module is read during the walk (its size is what was read, no
+    /// `stat`) and handed to this hook. Unreadable and too-large modules are not.
+    pub python_hook: Option<PythonHook<'a>>,
+}
+
+/// Read buffers up to this size are kept from file to file.
+const READ_BUFFER_KEEP: usize = 1 << 20;
+
+/// Read `path` into `buf`, a buffer reused from file to file (no allocation per file), until
+/// its end or until more than `limit` bytes were read; returns the number of bytes read. A
+/// buffer that had to grow past 1 MiB for one large file is released afterwards by
+/// [`release_large`].
+pub fn read_into(
+    path: &Path,
+    size_hint: u64,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    use std::io::Read;
+    // One byte more than expected, so that a read of the whole file is seen to end.
+    let want = (size_hint.min(limit) as usize + 1).max(8192);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut n = 0;
+    loop {
+        if n as u64 > limit {
+            return Ok(n);
+        }
+        if n == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match file.read(&mut buf[n..]) {
+            Ok(0) => return Ok(n),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Drop a read buffer that grew for one large file (see [`read_into`]).
+pub fn release_large(buf: &mut Vec<u8>) {
+    if buf.len() > READ_BUFFER_KEEP {
+        *buf = Vec::new();
+    }
 }
 
 /// Relative, `/`-separated form of `path` under `root` (`.` for the root itself).
@@ -125,6 +177,7 @@ pub fn walk_from(root: &Path, start: &Path, opts: &WalkOptions) -> WalkOutput {
         root,
         shared: &shared,
         max_file_bytes: opts.max_file_bytes,
+        python_hook: opts.python_hook,
     };
     builder.build_parallel().visit(&mut vb);
     let mut out = shared.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -141,6 +194,7 @@ struct Builder<'a> {
     root: &'a Path,
     shared: &'a Mutex<WalkOutput>,
     max_file_bytes: u64,
+    python_hook: Option<PythonHook<'a>>,
 }
 
 impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
@@ -149,7 +203,9 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
             root: self.root,
             shared: self.shared,
             max_file_bytes: self.max_file_bytes,
+            python_hook: self.python_hook,
             local: WalkOutput::default(),
+            buf: Vec::new(),
         })
     }
 }
@@ -158,7 +214,9 @@ struct Visitor<'a> {
     root: &'a Path,
     shared: &'a Mutex<WalkOutput>,
     max_file_bytes: u64,
+    python_hook: Option<PythonHook<'a>>,
     local: WalkOutput,
+    buf: Vec<u8>,
 }
 
 impl Drop for Visitor<'_> {
@@ -200,6 +258,27 @@ impl Visitor<'_> {
         }
         let path = entry.path();
         let rel = relative(self.root, path);
+        if let (Some(hook), true) = (self.python_hook, inventory::is_python_path(path)) {
+            let read = read_into(path, 0, self.max_file_bytes, &mut self.buf);
+            let size = |n: u64| entry.metadata().map(|m| m.len()).unwrap_or(n);
+            let mut file = PyFile {
+                path: path.to_path_buf(),
+                rel,
+                bytes: 0,
+            };
+            match read {
+                Ok(n) if n as u64 <= self.max_file_bytes => {
+                    file.bytes = n as u64;
+                    hook(&file, &self.buf[..n]);
+                }
+                // Too large or unreadable: the pipeline reports it when it gets there.
+                Ok(n) => file.bytes = size(n as u64),
+                Err(_) => file.bytes = size(0),
+            }
+            release_large(&mut self.buf);
+            self.local.python.push(file);
+            return;
+        }
         let bytes = match entry.metadata() {
             Ok(m) => m.len(),
             Err(err) => {

@@ -15,7 +15,7 @@ use crate::imports::{is_stdlib, ImportRecord};
 use crate::rules::codes;
 use mapping::{covers, DistIndex};
 use perfaudit_model::scan::{DeclaredDependency, DependencySummary, Finding};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// PEP 503 normalisation: lower-case, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize(name: &str) -> String {
@@ -208,6 +208,8 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
         }
         (hits, main)
     };
+    // The same modules are imported over and over (`django.db` thousands of times): ask once.
+    let mut known: HashMap<&str, (Vec<&String>, bool)> = HashMap::new();
     let allowed_undeclared: HashSet<String> = input
         .allowed_undeclared
         .iter()
@@ -217,8 +219,10 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
     let mut used: HashSet<&String> = HashSet::new();
     for f in input.files {
         for r in &f.records {
-            let top_lower = r.top().to_ascii_lowercase();
-            let (hits, main) = providers(&r.module);
+            let (hits, main) = known
+                .entry(r.module.as_str())
+                .or_insert_with(|| providers(&r.module));
+            let main = *main;
             match hits.first() {
                 Some(&first) => {
                     used.extend(hits.iter().copied());
@@ -239,7 +243,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     }
                 }
                 None => {
-                    if r.optional || allowed_undeclared.contains(&top_lower) {
+                    if r.optional || allowed_undeclared.contains(&r.top().to_ascii_lowercase()) {
                         continue;
                     }
                     let dist = input.index.guess_dist(&r.module);
