@@ -158,7 +158,9 @@ pub fn analyze_source(
         source,
         parsed: &parsed,
     };
-    findings.extend(rules::check_module(&input, cx.project, &s.rules));
+    if s.rules.any_module_rule() {
+        findings.extend(rules::check_module(&input, cx.project, &s.rules));
+    }
     let supp = suppressions(&parsed, source);
     if !supp.is_empty() {
         let before = findings.len();
@@ -324,7 +326,12 @@ pub fn scan(
             excludes: &settings.excludes,
             respect_gitignore: settings.respect_gitignore,
             max_file_bytes: settings.max_file_bytes,
-            python_hook: Some(&first_look),
+            // Without module rules there is no project index to build: the walk only stats.
+            python_hook: settings
+                .rules
+                .any_module_rule()
+                .then_some(&first_look as walk::PythonHook),
+            keep_python_bytes: settings.keep_python_bytes,
         },
     );
     diagnostics.extend(walked.diagnostics);
@@ -379,13 +386,27 @@ pub fn scan(
     };
     let total = walked.python.len() as u64;
     let done = AtomicU64::new(0);
-    let results: Vec<(FileMeasure, FileOutcome, Option<FileImports>)> = walked
+    // Largest modules first, so that no worker is left with a large one at the end while the
+    // others idle; the results are put back in path order afterwards.
+    let mut work: Vec<(usize, PyFile, Option<String>)> = walked
         .python
-        .par_iter()
-        .zip(names.par_iter())
-        .map_init(Vec::new, |buf, (f, name)| {
-            let outcome = match read_python(f, settings.max_file_bytes, buf) {
-                Ok(data) => analyze_source(&f.rel, name.as_deref(), data, &cx),
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(i, (f, name))| (i, f, name))
+        .collect();
+    work.sort_by_key(|(_, f, _)| std::cmp::Reverse(f.bytes));
+    let mut results: Vec<(usize, FileMeasure, FileOutcome, Option<FileImports>)> = work
+        .into_par_iter()
+        .map_init(Vec::new, |buf, (order, mut f, name)| {
+            // The walk's copy if it kept one (dropped with `f` once analysed), else read again.
+            let outcome = match f.text.take() {
+                Some(text) => Ok(analyze_source(&f.rel, name.as_deref(), &text, &cx)),
+                None => read_python(&f, settings.max_file_bytes, buf)
+                    .map(|data| analyze_source(&f.rel, name.as_deref(), data, &cx)),
+            };
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
                 Err(d) => {
                     let lines = if d.kind == DiagnosticKind::TooLarge {
                         inventory::measure_file(&f.path, f.rel.clone(), f.bytes, 0)
@@ -424,9 +445,10 @@ pub fn scan(
                 dev_code: deps::is_dev_code(&f.rel),
                 records: third,
             });
-            (measure, outcome, third)
+            (order, measure, outcome, third)
         })
         .collect();
+    results.sort_unstable_by_key(|r| r.0);
 
     // Gather.
     let mut findings: Vec<Finding> = Vec::new();
@@ -438,7 +460,7 @@ pub fn scan(
     let mut supp_maps: HashMap<String, SuppressMap> = HashMap::new();
     let mut parsed_files = 0u64;
     let mut measures: Vec<FileMeasure> = Vec::with_capacity(results.len() + walked.others.len());
-    for (m, o, third) in results {
+    for (_, m, o, third) in results {
         if o.parsed {
             parsed_files += 1;
         }

@@ -28,7 +28,13 @@ pub struct ScanSettings {
     pub largest_files: usize,
     pub most_common: usize,
     pub fail_on: Severity,
+    /// Bytes of Python text the walk may keep for the second pass instead of reading those
+    /// modules again (memory for speed; not a configuration key).
+    pub keep_python_bytes: usize,
 }
+
+/// The default [`ScanSettings::keep_python_bytes`]: 8 MiB.
+pub const KEEP_PYTHON_BYTES: usize = 8 << 20;
 
 impl Default for ScanSettings {
     fn default() -> Self {
@@ -49,6 +55,7 @@ impl Default for ScanSettings {
             largest_files: 10,
             most_common: 20,
             fail_on: Severity::Warning,
+            keep_python_bytes: KEEP_PYTHON_BYTES,
         }
     }
 }

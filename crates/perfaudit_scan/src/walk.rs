@@ -10,6 +10,7 @@ use crate::pathglob::PathGlobs;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use perfaudit_model::scan::{Diagnostic, DiagnosticKind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Directory names never walked into (environments, caches, build output, VCS data).
@@ -51,6 +52,9 @@ pub struct PyFile {
     /// Relative to the root, `/`-separated.
     pub rel: String,
     pub bytes: u64,
+    /// The module's bytes, when the walk read them and kept them within
+    /// [`WalkOptions::keep_python_bytes`].
+    pub text: Option<Box<[u8]>>,
 }
 
 /// What the walk produced.
@@ -76,7 +80,13 @@ pub struct WalkOptions<'a> {
     /// When set, every Python module is read during the walk (its size is what was read, no
     /// `stat`) and handed to this hook. Unreadable and too-large modules are not.
     pub python_hook: Option<PythonHook<'a>>,
+    /// With a hook: how many bytes of Python text the walk may keep in [`PyFile::text`] so that
+    /// the pipeline need not read those modules again (small modules first come, first kept).
+    pub keep_python_bytes: usize,
 }
+
+/// Modules up to this size may be kept by the walk (small ones cost the most to open again).
+const KEEP_FILE_MAX: usize = 64 << 10;
 
 /// Read buffers up to this size are kept from file to file.
 const READ_BUFFER_KEEP: usize = 1 << 20;
@@ -173,11 +183,13 @@ pub fn walk_from(root: &Path, start: &Path, opts: &WalkOptions) -> WalkOutput {
     });
 
     let shared = Mutex::new(WalkOutput::default());
+    let keep = AtomicUsize::new(opts.keep_python_bytes);
     let mut vb = Builder {
         root,
         shared: &shared,
         max_file_bytes: opts.max_file_bytes,
         python_hook: opts.python_hook,
+        keep: &keep,
     };
     builder.build_parallel().visit(&mut vb);
     let mut out = shared.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -195,6 +207,7 @@ struct Builder<'a> {
     shared: &'a Mutex<WalkOutput>,
     max_file_bytes: u64,
     python_hook: Option<PythonHook<'a>>,
+    keep: &'a AtomicUsize,
 }
 
 impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
@@ -204,6 +217,7 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
             shared: self.shared,
             max_file_bytes: self.max_file_bytes,
             python_hook: self.python_hook,
+            keep: self.keep,
             local: WalkOutput::default(),
             buf: Vec::new(),
         })
@@ -215,6 +229,7 @@ struct Visitor<'a> {
     shared: &'a Mutex<WalkOutput>,
     max_file_bytes: u64,
     python_hook: Option<PythonHook<'a>>,
+    keep: &'a AtomicUsize,
     local: WalkOutput,
     buf: Vec<u8>,
 }
@@ -265,11 +280,22 @@ impl Visitor<'_> {
                 path: path.to_path_buf(),
                 rel,
                 bytes: 0,
+                text: None,
             };
             match read {
                 Ok(n) if n as u64 <= self.max_file_bytes => {
                     file.bytes = n as u64;
                     hook(&file, &self.buf[..n]);
+                    let kept = n <= KEEP_FILE_MAX
+                        && self
+                            .keep
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                                left.checked_sub(n)
+                            })
+                            .is_ok();
+                    if kept {
+                        file.text = Some(self.buf[..n].into());
+                    }
                 }
                 // Too large or unreadable: the pipeline reports it when it gets there.
                 Ok(n) => file.bytes = size(n as u64),
@@ -295,6 +321,7 @@ impl Visitor<'_> {
                 path: path.to_path_buf(),
                 rel,
                 bytes,
+                text: None,
             });
             return;
         }

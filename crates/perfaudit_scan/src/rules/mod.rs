@@ -75,7 +75,17 @@ impl RuleSettings {
     pub fn is_enabled(&self, code: &str) -> bool {
         self.enabled.contains(code)
     }
+
+    /// Does any enabled rule need the checker's traversal (and so the project index)? Not when
+    /// only the inventory and dependency rules run (`--select PA502,PA504,PA505,PA506`).
+    pub fn any_module_rule(&self) -> bool {
+        self.enabled.iter().any(|c| !OUTSIDE_CHECKER.contains(c))
+    }
 }
+
+/// Codes decided outside the module checker: PA502 from the inventory, PA504-PA506 from the
+/// dependency check.
+pub const OUTSIDE_CHECKER: &[&str] = &["PA502", "PA504", "PA505", "PA506"];
 
 /// Rules that run only when selected explicitly (`--select PA309`): their measured precision on
 /// real code is below the 90% bar (bench/rules_precision.md).
