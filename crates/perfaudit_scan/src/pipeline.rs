@@ -326,10 +326,10 @@ pub fn scan(
             excludes: &settings.excludes,
             respect_gitignore: settings.respect_gitignore,
             max_file_bytes: settings.max_file_bytes,
-            // Without module rules there is no project index to build: the walk only stats.
+            // Without rules that ask it there is no project index to build: the walk only stats.
             python_hook: settings
                 .rules
-                .any_module_rule()
+                .needs_project_index()
                 .then_some(&first_look as walk::PythonHook),
             keep_python_bytes: settings.keep_python_bytes,
         },

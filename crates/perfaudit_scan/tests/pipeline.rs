@@ -142,3 +142,28 @@ fn dependency_rules_alone_skip_the_module_rules_and_agree_with_a_full_scan() {
         assert_eq!(only[key], full[key], "{key}");
     }
 }
+
+#[test]
+fn start_up_rules_alone_skip_the_facts_pass_and_agree_with_a_full_scan() {
+    let dir = service();
+    let codes = ["PA501", "PA502", "PA503", "PA504", "PA505", "PA506"];
+    let mut only = ScanSettings::default();
+    only.rules.enabled = codes.iter().copied().collect();
+    assert!(!only.rules.needs_project_index());
+    let only = report(dir.path(), &only);
+    let full = report(dir.path(), &ScanSettings::default());
+    let pick = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| codes.contains(&f["code"].as_str().unwrap()))
+            .cloned()
+            .collect()
+    };
+    let picked = pick(&full);
+    assert!(picked.iter().any(|f| f["code"] == "PA503"));
+    assert!(picked.iter().any(|f| f["code"] == "PA501"));
+    assert_eq!(pick(&only), picked);
+    assert_eq!(only["findings"].as_array().unwrap().len(), picked.len());
+}

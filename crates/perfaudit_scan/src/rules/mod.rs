@@ -76,16 +76,25 @@ impl RuleSettings {
         self.enabled.contains(code)
     }
 
-    /// Does any enabled rule need the checker's traversal (and so the project index)? Not when
-    /// only the inventory and dependency rules run (`--select PA502,PA504,PA505,PA506`).
+    /// Does any enabled rule need the checker's traversal? Not when only the inventory and
+    /// dependency rules run (`--select PA502,PA504,PA505,PA506`).
     pub fn any_module_rule(&self) -> bool {
         self.enabled.iter().any(|c| !OUTSIDE_CHECKER.contains(c))
+    }
+
+    /// Does any enabled rule ask the project index (models, relationships, indexes)? When not,
+    /// the facts pass is skipped.
+    pub fn needs_project_index(&self) -> bool {
+        self.enabled.iter().any(|c| !INDEX_FREE.contains(c))
     }
 }
 
 /// Codes decided outside the module checker: PA502 from the inventory, PA504-PA506 from the
 /// dependency check.
 pub const OUTSIDE_CHECKER: &[&str] = &["PA502", "PA504", "PA505", "PA506"];
+
+/// Codes that never ask the project index: the start-up, inventory and dependency rules.
+pub const INDEX_FREE: &[&str] = &["PA501", "PA502", "PA503", "PA504", "PA505", "PA506"];
 
 /// Rules that run only when selected explicitly (`--select PA309`): their measured precision on
 /// real code is below the 90% bar (bench/rules_precision.md).
