@@ -27,13 +27,13 @@ echo "corpus: $corpus ($pyfiles .py files); $("$ruff_bin" --version); perfaudit 
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-measure() { # name, command...
+measure() { # name, command...: wall seconds (ns clock) and peak RSS KiB (GNU time)
   local name=$1; shift
-  /usr/bin/time -f '%e %M' -o "$tmp/one" "$@" >/dev/null 2>"$tmp/err" || true
-  if ! grep -qE '^[0-9.]+ [0-9]+$' "$tmp/one"; then
-    tail -1 "$tmp/one" >"$tmp/one.last"; mv "$tmp/one.last" "$tmp/one"
-  fi
-  cat "$tmp/one" >>"$tmp/$name"
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$tmp/one" "$@" >/dev/null 2>"$tmp/err" || true
+  t1=$(date +%s%N)
+  echo "$(echo "($t1 - $t0) / 1000000000" | bc -l) $(tail -1 "$tmp/one")" >>"$tmp/$name"
 }
 pa_cmd=("$pa" scan --no-progress --format json --exit-zero "$corpus")
 ruff_cmd=("$ruff_bin" check --isolated --select F401 --no-cache --exit-zero --output-format json "$corpus")
@@ -50,8 +50,9 @@ ruff_wall=$(cut -d' ' -f1 "$tmp/ruff" | median)
 pa_rss=$(cut -d' ' -f2 "$tmp/perfaudit" | median)
 ruff_rss=$(cut -d' ' -f2 "$tmp/ruff" | median)
 printf '%-10s %10s %14s   (runs: %s)\n' tool "wall s" "peak RSS MiB" "wall s, each"
-printf '%-10s %10.3f %14.1f   (%s)\n' perfaudit "$pa_wall" "$(echo "$pa_rss/1024" | bc -l)" "$(cut -d' ' -f1 "$tmp/perfaudit" | tr '\n' ' ')"
-printf '%-10s %10.3f %14.1f   (%s)\n' ruff "$ruff_wall" "$(echo "$ruff_rss/1024" | bc -l)" "$(cut -d' ' -f1 "$tmp/ruff" | tr '\n' ' ')"
+each() { cut -d' ' -f1 "$1" | xargs printf '%.3f '; }
+printf '%-10s %10.3f %14.1f   (%s)\n' perfaudit "$pa_wall" "$(echo "$pa_rss/1024" | bc -l)" "$(each "$tmp/perfaudit")"
+printf '%-10s %10.3f %14.1f   (%s)\n' ruff "$ruff_wall" "$(echo "$ruff_rss/1024" | bc -l)" "$(each "$tmp/ruff")"
 wall_ratio=$(echo "$pa_wall/$ruff_wall" | bc -l)
 mem_ratio=$(echo "$pa_rss/$ruff_rss" | bc -l)
 printf 'wall ratio (perfaudit/ruff): %.2f  (goal <= 1.0)\n' "$wall_ratio"
