@@ -18,6 +18,11 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Deep stacks for the worker threads: a scan's checks recurse once per level of the code's
+    // nesting. Reserved, not committed; if the pool cannot be built, rayon's default is used.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(perfaudit_scan::pipeline::WORKER_STACK)
+        .build_global();
     let cli = cli::Cli::parse();
     let policy = output::OutputPolicy::from_global(&cli.global);
     let outcome = commands::run(cli.command, &policy);

@@ -128,6 +128,17 @@ pub fn analyze_source(
     };
     let parsed = match parser::parse_module(source) {
         Ok(p) => p,
+        Err(e) if e.too_deep => {
+            out.diagnostic = Some(
+                Diagnostic::new(
+                    rel,
+                    DiagnosticKind::TooLarge,
+                    format!("{}: counted, not analysed", e.message),
+                )
+                .at(e.line, e.column),
+            );
+            return out;
+        }
         Err(e) => {
             out.diagnostic = Some(
                 Diagnostic::new(
@@ -272,7 +283,14 @@ fn read_python<'b>(f: &PyFile, max: u64, buf: &'b mut Vec<u8>) -> Result<&'b [u8
     }
 }
 
+/// Stack of each scan worker (reserved, not committed: only what deep code touches counts).
+pub const WORKER_STACK: usize = 64 << 20;
+
 /// Scan `path` (a directory, or one file).
+///
+/// The checks recurse once per level of the code's nesting (up to [`parser::MAX_NESTING`]):
+/// run it on threads with deep stacks ([`WORKER_STACK`], e.g. rayon's global pool built with
+/// that stack size, as the `perfaudit` binary does).
 pub fn scan(
     path: &Path,
     settings: &ScanSettings,

@@ -55,6 +55,13 @@ fn service() -> tempfile::TempDir {
 }
 
 fn report(root: &Path, settings: &ScanSettings) -> serde_json::Value {
+    // As the binary does: worker threads with stacks deep enough for deeply nested code.
+    static POOL: std::sync::Once = std::sync::Once::new();
+    POOL.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(perfaudit_scan::pipeline::WORKER_STACK)
+            .build_global();
+    });
     let mut doc = serde_json::to_value(scan(root, settings, &|_| {})).unwrap();
     doc["duration_ms"] = serde_json::Value::from(0);
     doc
@@ -166,4 +173,57 @@ fn start_up_rules_alone_skip_the_facts_pass_and_agree_with_a_full_scan() {
     assert!(picked.iter().any(|f| f["code"] == "PA501"));
     assert_eq!(pick(&only), picked);
     assert_eq!(only["findings"].as_array().unwrap().len(), picked.len());
+}
+
+#[test]
+fn deeply_nested_modules_are_analysed_or_refused_never_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Deep but under the limit, several at once (each worker takes more than one).
+    for (i, depth) in [2_000usize, 2_500, 3_000, 3_500].iter().enumerate() {
+        write(
+            root,
+            &format!("deep{i}.py"),
+            &format!(
+                "import os\nx = {}1{}\n",
+                "f(".repeat(*depth),
+                ")".repeat(*depth)
+            ),
+        );
+    }
+    // A model module (read by the facts pass on the walk's threads) nested deep too.
+    write(
+        root,
+        "models.py",
+        &format!(
+            "from sqlalchemy import Column\nclass A:\n    __tablename__ = 'a'\n    id = Column({}1{})\n",
+            "g(".repeat(2_000),
+            ")".repeat(2_000)
+        ),
+    );
+    // Over the limit: refused with a located diagnostic, the rest still scanned.
+    write(
+        root,
+        "chain.py",
+        &format!("y = {}\n", vec!["a"; 40_000].join(" + ")),
+    );
+    write(root, "plain.py", "import json\n");
+    let doc = report(root, &ScanSettings::default());
+    assert_eq!(doc["python_files"], 7);
+    assert_eq!(doc["parsed_files"], 6);
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["path"], "chain.py");
+    assert_eq!(diags[0]["kind"], "too-large");
+    assert_eq!(diags[0]["line"], 1);
+    let unused: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "PA503")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for path in ["deep0.py", "deep3.py", "plain.py"] {
+        assert!(unused.contains(&path), "{path} not analysed: {unused:?}");
+    }
 }

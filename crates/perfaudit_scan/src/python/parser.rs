@@ -9,7 +9,7 @@ pub use ruff_python_ast::visitor::Visitor;
 pub use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use ruff_python_ast::token::TokenKind;
-use ruff_python_ast::ModModule;
+use ruff_python_ast::{ModModule, PySourceType};
 use ruff_source_file::LineIndex;
 use std::sync::OnceLock;
 
@@ -30,6 +30,8 @@ pub struct SyntaxError {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// Not a syntax error but code nested over [`MAX_NESTING`] levels: not analysed.
+    pub too_deep: bool,
 }
 
 impl std::fmt::Display for SyntaxError {
@@ -42,34 +44,135 @@ impl std::fmt::Display for SyntaxError {
     }
 }
 
+/// Modules whose code nests deeper than this (estimated from the tokens: brackets, operator
+/// chains, attribute chains, blocks) are not analysed: the checks and the tree's own drop
+/// recurse once per level. CPython compiles far less (it stops at 200 nested parentheses).
+pub const MAX_NESTING: usize = 10_000;
+
 /// Parse `source` as a Python module. Never panics on any input; a syntax error is returned
-/// with its location (the first one the parser reports).
+/// with its location (the first one the parser reports). A module nested deeper than
+/// [`MAX_NESTING`] is refused too ([`SyntaxError::too_deep`]), so that nothing recursive ever
+/// runs out of stack on it.
 pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
-    match ruff_python_parser::parse_module(source) {
-        Ok(parsed) => {
-            let comments = parsed
-                .tokens()
-                .iter()
-                .filter(|t| t.kind() == TokenKind::Comment)
-                .map(|t| t.range())
-                .collect();
-            Ok(ParsedModule {
-                module: parsed.into_syntax(),
-                line_index: OnceLock::new(),
-                source_len: source.len(),
-                comments,
-            })
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let (depth, at) = nesting_estimate(parsed.tokens());
+    if depth > MAX_NESTING {
+        // Dropping the tree recurses once per level too: do it on a stack made for it.
+        let stack = depth
+            .saturating_mul(256)
+            .saturating_add(1 << 20)
+            .min(2 << 30);
+        stacker::grow(stack, move || drop(parsed));
+        let line_index = LineIndex::from_source_text(source);
+        let (line, column) = line_col(&line_index, source, at);
+        return Err(SyntaxError {
+            line,
+            column,
+            message: format!(
+                "code nested about {depth} levels deep, over the limit of {MAX_NESTING}"
+            ),
+            too_deep: true,
+        });
+    }
+    if let Some(err) = parsed.errors().first() {
+        let line_index = LineIndex::from_source_text(source);
+        let (line, column) = line_col(&line_index, source, err.location.start());
+        return Err(SyntaxError {
+            line,
+            column,
+            message: err.error.to_string(),
+            too_deep: false,
+        });
+    }
+    let comments = parsed
+        .tokens()
+        .iter()
+        .filter(|t| t.kind() == TokenKind::Comment)
+        .map(|t| t.range())
+        .collect();
+    Ok(ParsedModule {
+        module: parsed.into_syntax(),
+        line_index: OnceLock::new(),
+        source_len: source.len(),
+        comments,
+    })
+}
+
+fn is_augmented_assign(k: TokenKind) -> bool {
+    matches!(
+        k,
+        TokenKind::PlusEqual
+            | TokenKind::MinusEqual
+            | TokenKind::StarEqual
+            | TokenKind::SlashEqual
+            | TokenKind::PercentEqual
+            | TokenKind::AmperEqual
+            | TokenKind::VbarEqual
+            | TokenKind::CircumflexEqual
+            | TokenKind::LeftShiftEqual
+            | TokenKind::RightShiftEqual
+            | TokenKind::DoubleStarEqual
+            | TokenKind::DoubleSlashEqual
+            | TokenKind::AtEqual
+    )
+}
+
+/// An upper bound of how deep the module's tree nests, from its tokens alone (no recursion),
+/// and where it is deepest. Each open bracket and each block is a level; within a bracket
+/// level, every operator, `.`, `if`/`else`, `lambda`, `not`, `await` since the last comma may
+/// add one (a chain `a + b + c` nests one level per operator).
+fn nesting_estimate(tokens: &[ruff_python_ast::token::Token]) -> (usize, TextSize) {
+    let mut chains: Vec<usize> = vec![0];
+    let mut sum = 0usize;
+    let mut blocks = 0usize;
+    let mut max = 0usize;
+    let mut at = TextSize::default();
+    for t in tokens {
+        match t.kind() {
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => chains.push(0),
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace if chains.len() > 1 => {
+                sum -= chains.pop().unwrap_or(0);
+            }
+            TokenKind::Comma | TokenKind::Semi => {
+                if let Some(top) = chains.last_mut() {
+                    sum -= *top;
+                    *top = 0;
+                }
+            }
+            TokenKind::Newline => {
+                chains.truncate(1);
+                chains[0] = 0;
+                sum = 0;
+            }
+            TokenKind::Indent => blocks += 1,
+            TokenKind::Dedent => blocks = blocks.saturating_sub(1),
+            // `=`, `:`, `->`, `...` and augmented assignments do not nest.
+            TokenKind::Equal | TokenKind::Colon | TokenKind::Rarrow | TokenKind::Ellipsis => {}
+            k if k.is_operator() && !is_augmented_assign(k)
+                || matches!(
+                    k,
+                    TokenKind::If
+                        | TokenKind::Else
+                        | TokenKind::Lambda
+                        | TokenKind::Await
+                        | TokenKind::FStringStart
+                        | TokenKind::TStringStart
+                ) =>
+            {
+                if let Some(top) = chains.last_mut() {
+                    *top += 1;
+                    sum += 1;
+                }
+            }
+            _ => {}
         }
-        Err(err) => {
-            let line_index = LineIndex::from_source_text(source);
-            let (line, column) = line_col(&line_index, source, err.location.start());
-            Err(SyntaxError {
-                line,
-                column,
-                message: err.error.to_string(),
-            })
+        let depth = blocks + chains.len() + sum;
+        if depth > max {
+            max = depth;
+            at = t.start();
         }
     }
+    (max, at)
 }
 
 /// Parse `source` as a single Python expression (a string annotation such as `"Optional[Foo]"`).
@@ -193,6 +296,51 @@ mod tests {
             let at = TextSize::new(o as u32);
             assert_eq!(cursor.line_col(at), line_col(&index, src, at), "offset {o}");
         }
+    }
+
+    #[test]
+    fn nesting_is_estimated_from_tokens() {
+        let depth = |src: &str| {
+            let parsed = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
+            nesting_estimate(parsed.tokens()).0
+        };
+        // Flat data does not nest however long it is; chains and brackets do.
+        let flat = format!("x = [{}]\n", vec!["-1"; 5000].join(", "));
+        assert!(depth(&flat) < 10, "{}", depth(&flat));
+        let dict = format!(
+            "x = {{{}}}\n",
+            (0..3000)
+                .map(|i| format!("{i}: {i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert!(depth(&dict) < 10);
+        assert!(depth(&format!("x = {}\n", vec!["a"; 3000].join(" + "))) >= 2999);
+        assert!(depth(&format!("x = {}1{}\n", "(".repeat(500), ")".repeat(500))) >= 500);
+        assert!(depth("def f():\n    if a:\n        if b:\n            x = 1\n") >= 3);
+        // Each line starts afresh.
+        let lines = "x = a + b + c\n".repeat(5000);
+        assert!(depth(&lines) < 10);
+    }
+
+    #[test]
+    fn code_nested_too_deep_is_refused_without_running_out_of_stack() {
+        let chain = format!("x = {}\n", vec!["a"; 50_000].join("+"));
+        let err = parse_module(&chain).err().expect("refused");
+        assert!(err.too_deep);
+        assert_eq!(err.line, 1);
+        assert!(
+            err.message.contains("over the limit of 10000"),
+            "{}",
+            err.message
+        );
+        let brackets = format!("x = {}{}\n", "[".repeat(60_000), "]".repeat(60_000));
+        assert!(parse_module(&brackets).err().expect("refused").too_deep);
+        // A syntax error is still a syntax error.
+        assert!(!parse_module("x = (\n").err().unwrap().too_deep);
+        // Deep but under the limit: parsed.
+        let ok = format!("x = {}\n", vec!["a"; 1000].join("+"));
+        assert!(parse_module(&ok).is_ok());
     }
 
     #[test]
