@@ -55,7 +55,14 @@ pub const MAX_NESTING: usize = 10_000;
 /// runs out of stack on it.
 pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
-    let (depth, at) = nesting_estimate(parsed.tokens());
+    // Every level of nesting takes a token at least: few tokens, or short logical lines in
+    // shallow blocks, and there is no deep nesting to look for.
+    let tokens = parsed.tokens();
+    let (depth, at) = if tokens.len() > MAX_NESTING && nesting_bound(tokens) > MAX_NESTING {
+        nesting_estimate(tokens)
+    } else {
+        (0, TextSize::default())
+    };
     if depth > MAX_NESTING {
         // Dropping the tree recurses once per level too: do it on a stack made for it.
         let stack = depth
@@ -96,6 +103,27 @@ pub fn parse_module(source: &str) -> Result<ParsedModule, SyntaxError> {
         source_len: source.len(),
         comments,
     })
+}
+
+/// A cheap upper bound of [`nesting_estimate`]: the longest logical line in tokens plus the
+/// deepest block.
+fn nesting_bound(tokens: &[ruff_python_ast::token::Token]) -> usize {
+    let (mut longest, mut start, mut blocks, mut deepest) = (0, 0, 0usize, 0);
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind() {
+            TokenKind::Newline => {
+                longest = longest.max(i - start);
+                start = i;
+            }
+            TokenKind::Indent => {
+                blocks += 1;
+                deepest = deepest.max(blocks);
+            }
+            TokenKind::Dedent => blocks = blocks.saturating_sub(1),
+            _ => {}
+        }
+    }
+    longest.max(tokens.len() - start) + deepest + 1
 }
 
 fn is_augmented_assign(k: TokenKind) -> bool {
@@ -321,6 +349,17 @@ mod tests {
         // Each line starts afresh.
         let lines = "x = a + b + c\n".repeat(5000);
         assert!(depth(&lines) < 10);
+        // The cheap bound is never below the estimate.
+        for src in [
+            lines.clone(),
+            flat.clone(),
+            format!("x = {}\n", vec!["a"; 3000].join(" + ")),
+            "def f():\n    if a:\n        return (b + [c, d.e])\n".to_string(),
+        ] {
+            let parsed = ruff_python_parser::parse_unchecked_source(&src, PySourceType::Python);
+            let tokens = parsed.tokens();
+            assert!(nesting_bound(tokens) >= nesting_estimate(tokens).0);
+        }
     }
 
     #[test]
