@@ -3,8 +3,9 @@
 //! Memory stays bounded: no more than one AST per worker thread is alive at a time. The walk
 //! reads each Python module as it finds it; those that may define models or migrations
 //! (`rules::may_have_facts`, a cheap textual test) are parsed there to build the project
-//! index. Every module is then read and parsed once more in the second pass, checked, and
-//! dropped.
+//! index (a second parse for those few), and up to `keep_python_bytes` of small modules' text
+//! is kept. Every module is then parsed in the second pass (read again unless its text was
+//! kept), checked, and dropped.
 
 use crate::deps::{self, manifests, mapping::DistIndex, FileImports};
 use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer};
@@ -128,26 +129,19 @@ pub fn analyze_source(
     };
     let parsed = match parser::parse_module(source) {
         Ok(p) => p,
-        Err(e) if e.too_deep => {
-            out.diagnostic = Some(
-                Diagnostic::new(
-                    rel,
+        Err(e) => {
+            let (kind, message) = if e.too_deep {
+                (
                     DiagnosticKind::TooLarge,
                     format!("{}: counted, not analysed", e.message),
                 )
-                .at(e.line, e.column),
-            );
-            return out;
-        }
-        Err(e) => {
-            out.diagnostic = Some(
-                Diagnostic::new(
-                    rel,
+            } else {
+                (
                     DiagnosticKind::SyntaxError,
                     format!("syntax error: {}", e.message),
                 )
-                .at(e.line, e.column),
-            );
+            };
+            out.diagnostic = Some(Diagnostic::new(rel, kind, message).at(e.line, e.column));
             return out;
         }
     };
@@ -382,7 +376,10 @@ pub fn scan(
     first_party.extend(settings.extra_first_party.iter().cloned());
     let mut rule_settings = settings.rules.clone();
     rule_settings.first_party = first_party.clone();
-    rule_settings.mysql_only = rules::database::mysql_only_project(&base);
+    // The dependency manifests, read once: PA308 needs the database drivers, PA504-PA506 the rest.
+    let manifest_root = &base;
+    let mans = manifests::read_all(manifest_root);
+    rule_settings.mysql_only = rules::database::mysql_only(&mans.declared);
     let settings = &ScanSettings {
         rules: rule_settings,
         ..settings.clone()
@@ -501,8 +498,6 @@ pub fn scan(
     drop(measures);
 
     // Dependencies.
-    let manifest_root = &base;
-    let mans = manifests::read_all(manifest_root);
     diagnostics.extend(mans.diagnostics.iter().cloned());
     let env = settings.python_env.clone().or_else(|| {
         [".venv", "venv", "env", ".env"]

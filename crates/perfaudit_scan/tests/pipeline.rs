@@ -67,6 +67,17 @@ fn report(root: &Path, settings: &ScanSettings) -> serde_json::Value {
     doc
 }
 
+/// The findings of `doc` whose code is one of `codes`.
+fn findings_of(doc: &serde_json::Value, codes: &[&str]) -> Vec<serde_json::Value> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| codes.contains(&f["code"].as_str().unwrap()))
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn kept_text_gives_the_same_report_as_a_second_read() {
     let dir = service();
@@ -120,15 +131,7 @@ fn dependency_rules_alone_skip_the_module_rules_and_agree_with_a_full_scan() {
     only.rules.enabled = deps_codes.iter().copied().collect();
     let only = report(dir.path(), &only);
     let full = report(dir.path(), &ScanSettings::default());
-    let pick = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| deps_codes.contains(&f["code"].as_str().unwrap()))
-            .cloned()
-            .collect()
-    };
+    let pick = |doc: &serde_json::Value| findings_of(doc, &deps_codes);
     assert!(!pick(&full).is_empty());
     assert_eq!(pick(&only), pick(&full));
     assert_eq!(
@@ -159,15 +162,7 @@ fn start_up_rules_alone_skip_the_facts_pass_and_agree_with_a_full_scan() {
     assert!(!only.rules.needs_project_index());
     let only = report(dir.path(), &only);
     let full = report(dir.path(), &ScanSettings::default());
-    let pick = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| codes.contains(&f["code"].as_str().unwrap()))
-            .cloned()
-            .collect()
-    };
+    let pick = |doc: &serde_json::Value| findings_of(doc, &codes);
     let picked = pick(&full);
     assert!(picked.iter().any(|f| f["code"] == "PA503"));
     assert!(picked.iter().any(|f| f["code"] == "PA501"));
