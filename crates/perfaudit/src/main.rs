@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod exit;
 mod output;
+mod signals;
 
 use clap::Parser;
 use std::process::ExitCode;

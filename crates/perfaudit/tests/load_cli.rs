@@ -176,7 +176,7 @@ fn unreachable_target_exits_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no request got a response"));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,6 +28,21 @@ pub(crate) struct Shared {
     pub tickets: AtomicU64,
     pub counter: AtomicU64,
     pub timeline: Mutex<Timeline>,
+    /// Set when the caller cancels the run: nothing more is sent, requests in flight are
+    /// abandoned (counted as unfinished).
+    pub stop: AtomicBool,
+    pub stop_notify: tokio::sync::Notify,
+}
+
+impl Shared {
+    pub(crate) fn cancel(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.stop_notify.notify_waiters();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
 }
 
 pub(crate) struct Started {
@@ -85,6 +100,8 @@ pub(crate) fn start(plan: LoadPlan) -> Result<Started, LoadError> {
         tickets: AtomicU64::new(0),
         counter: AtomicU64::new(0),
         timeline: Mutex::new(Timeline::new(threads as usize, start_unix_ms)),
+        stop: AtomicBool::new(false),
+        stop_notify: tokio::sync::Notify::new(),
         plan,
     });
     let mut handles = Vec::new();
@@ -275,6 +292,9 @@ impl Worker {
     /// `t`, `None` = stop. `now` is the caller's latest clock reading (saves one per request).
     async fn pace(&self, conn: u32, h: &mut Option<Conn>, now: Instant) -> Option<Option<Instant>> {
         let s = &*self.shared;
+        if s.stopped() {
+            return None;
+        }
         match &s.plan.pacing {
             Pacing::Closed => {
                 if s.deadline.is_some_and(|d| now >= d) {
@@ -293,7 +313,10 @@ impl Worker {
                 }
                 self.next_slot.set(n + 1);
                 if at > Instant::now() {
-                    tokio::time::sleep_until(at.into()).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                        _ = s.stop_notify.notified() => return None,
+                    }
                 }
                 Some(Some(at))
             }
@@ -312,7 +335,10 @@ impl Worker {
                 }
                 // Inactive: close the connection, come back when this one is ramped in.
                 *h = None;
-                tokio::time::sleep_until((s.t0 + Duration::from_secs_f64(at)).into()).await;
+                tokio::select! {
+                    _ = tokio::time::sleep_until((s.t0 + Duration::from_secs_f64(at)).into()) => {}
+                    _ = s.stop_notify.notified() => return None,
+                }
             },
         }
     }
@@ -548,10 +574,18 @@ async fn connection(w: Rc<Worker>, j: u32) {
                 biased;
                 r = exchange => Some(r),
                 _ = &mut sleep => None,
+                _ = s.stop_notify.notified() => None,
             }
         };
         let result = match result {
             Some(r) => r,
+            None if s.stopped() => {
+                // Cancelled by the caller: abandoned, not counted.
+                if measured {
+                    w.stats.borrow_mut().unfinished += 1;
+                }
+                break;
+            }
             None if hard_end.is_some_and(|h| tokio::time::Instant::now() >= h) => {
                 // The run's hard stop: this request is abandoned, not counted.
                 if measured {

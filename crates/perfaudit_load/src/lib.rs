@@ -36,7 +36,7 @@ pub use plan::{
     default_threads, parse_duration, Endpoint, HttpVersion, LoadPlan, Pacing, RateSchedule, Scheme,
     Stage, Target,
 };
-pub use result::{evaluate_thresholds, merge_results, MergeError};
+pub use result::{all_failed, evaluate_thresholds, merge_results, MergeError};
 pub use scenario::{Scenario, ScenarioEndpoint, ScenarioStage};
 pub use template::{DataSets, Template};
 pub use threshold::{Metric, Op, ThresholdSpec};
@@ -74,10 +74,24 @@ pub struct Progress {
 /// the calling thread. Fails only when the run cannot start (bad plan, unresolvable host,
 /// TLS setup); failed requests are counted in the result.
 pub fn run(plan: LoadPlan, progress: &dyn Fn(&Progress)) -> Result<LoadResult, LoadError> {
+    run_until(plan, progress, &|| false)
+}
+
+/// [`run`], cancellable: `cancel` is asked every 20 ms; once it says true nothing more is
+/// sent, requests in flight are abandoned (counted in `unfinished`), and the result of what
+/// was measured so far comes back with `interrupted` set.
+pub fn run_until(
+    plan: LoadPlan,
+    progress: &dyn Fn(&Progress),
+    cancel: &dyn Fn() -> bool,
+) -> Result<LoadResult, LoadError> {
     let started = engine::start(plan)?;
     let mut last = Instant::now();
     while !started.handles.iter().all(|h| h.is_finished()) {
         std::thread::sleep(Duration::from_millis(20));
+        if cancel() {
+            started.shared.cancel();
+        }
         if last.elapsed() >= Duration::from_millis(250) {
             progress(&engine::progress(&started.shared));
             last = Instant::now();

@@ -48,7 +48,7 @@ pub(crate) fn assemble(
             method: e.method.clone(),
             url: e.path.source().to_string(),
             requests: st.requests,
-            rps: round3(per_s(st.requests)),
+            rps: round3(per_s(st.responses)),
             responses: st.responses,
             errors: st.errors_map(),
             error_rate: rate(st.error_count(), st.requests),
@@ -110,7 +110,8 @@ pub(crate) fn assemble(
         warmup_s: plan.warmup.as_secs_f64(),
         requests: overall.requests,
         duration_s: round3(duration_s),
-        rps: round3(per_s(overall.requests)),
+        // Throughput counts responses: a refused connection is an error, not a request served.
+        rps: round3(per_s(overall.responses)),
         responses: overall.responses,
         errors: overall.errors_map(),
         error_rate: rate(overall.error_count(), overall.requests),
@@ -131,10 +132,16 @@ pub(crate) fn assemble(
         },
         thresholds: Vec::new(),
         passed: true,
+        interrupted: s.stop.load(std::sync::atomic::Ordering::SeqCst),
     };
     result.thresholds = evaluate_thresholds(&result, &plan.thresholds);
-    result.passed = result.thresholds.iter().all(|t| t.passed);
+    result.passed = result.thresholds.iter().all(|t| t.passed) && !all_failed(&result);
     result
+}
+
+/// Every request failed (or none completed): such a run never passes, whatever its thresholds.
+pub fn all_failed(r: &LoadResult) -> bool {
+    r.errors.values().sum::<u64>() >= r.requests
 }
 
 fn rate(n: u64, of: u64) -> f64 {
@@ -222,6 +229,7 @@ pub fn merge_results(runs: &[LoadResult]) -> Result<LoadResult, MergeError> {
         m.threads += r.threads;
         m.connections_opened += r.connections_opened;
         m.unfinished += r.unfinished;
+        m.interrupted |= r.interrupted;
         m.bytes.sent += r.bytes.sent;
         m.bytes.received += r.bytes.received;
         m.cpu_s.user += r.cpu_s.user;
@@ -272,11 +280,11 @@ pub fn merge_results(runs: &[LoadResult]) -> Result<LoadResult, MergeError> {
             0.0
         }
     };
-    m.rps = per_s(m.requests);
+    m.rps = per_s(m.responses);
     m.error_rate = rate(m.errors.values().sum(), m.requests);
     m.latency_us = m.histogram.summary();
     for e in &mut m.endpoints {
-        e.rps = per_s(e.requests);
+        e.rps = per_s(e.responses);
         e.error_rate = rate(e.errors.values().sum(), e.requests);
         e.latency_us = e.histogram.summary();
     }
@@ -287,7 +295,7 @@ pub fn merge_results(runs: &[LoadResult]) -> Result<LoadResult, MergeError> {
         .filter_map(|t| ThresholdSpec::parse(&t.expr, t.endpoint.as_deref()).ok())
         .collect();
     m.thresholds = evaluate_thresholds(&m, &specs);
-    m.passed = m.thresholds.iter().all(|t| t.passed);
+    m.passed = m.thresholds.iter().all(|t| t.passed) && !all_failed(&m);
     Ok(m)
 }
 

@@ -6,6 +6,7 @@
 //! One module per kind of document; the stage that produces the document owns its module.
 
 pub mod bench;
+pub mod catalog;
 pub mod common;
 pub mod histogram;
 pub mod load;

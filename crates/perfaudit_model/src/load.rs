@@ -31,7 +31,7 @@ pub struct LoadResult {
     pub requests: u64,
     /// Measured wall-clock duration, seconds.
     pub duration_s: f64,
-    /// `requests / duration_s`.
+    /// `responses / duration_s`: responses per second (failed requests are not throughput).
     pub rps: f64,
     /// Responses received (any status).
     pub responses: u64,
@@ -66,8 +66,11 @@ pub struct LoadResult {
     pub cpu_s: CpuTime,
     /// Every threshold checked, overall and per endpoint.
     pub thresholds: Vec<ThresholdResult>,
-    /// False when one threshold was breached.
+    /// False when one threshold was breached, or when every request failed (or none completed).
     pub passed: bool,
+    /// The run was cancelled (Ctrl-C) before its end: the numbers cover what ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

@@ -54,6 +54,35 @@ pub struct RunRecord {
     /// What went wrong in stages that could not run (the run then has status `error`).
     #[serde(default)]
     pub errors: Vec<StageError>,
+    /// How busy the machine was before and during each stage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise: Vec<StageNoise>,
+}
+
+/// The machine's state around one stage: what else used the CPU while perfaudit measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageNoise {
+    /// `scan`, `imports`, `bench`, `service` (cold starts), `load`.
+    pub stage: String,
+    pub wall_s: f64,
+    /// 1-minute load average when the stage began and when it ended.
+    pub loadavg_before: f64,
+    pub loadavg_after: f64,
+    /// CPU cores busy with work other than perfaudit and the service, on average.
+    pub other_cores: f64,
+    /// Share of CPU time the hypervisor took (steal), %.
+    pub steal_pct: f64,
+    /// Cores left for perfaudit and the service: cores - other - steal.
+    pub available_cores: f64,
+    pub cores: u32,
+}
+
+impl StageNoise {
+    /// Busy enough to move measurements: another tenant used at least a tenth of the machine,
+    /// or the hypervisor stole at least 5%.
+    pub fn is_noisy(&self) -> bool {
+        self.other_cores >= 0.1 * f64::from(self.cores.max(1)) || self.steal_pct >= 5.0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,8 +357,13 @@ pub struct FindingView {
 pub struct ServiceSection {
     pub command: String,
     pub ready_url: String,
-    /// From spawn until the ready URL answered.
+    /// From spawn until the ready URL answered: the median of `cold_starts_s` (0 when the
+    /// service never got ready).
     pub cold_start_s: f64,
+    /// Every cold start measured (`[service] cold_starts`, each a fresh start); empty when the
+    /// service never got ready.
+    #[serde(default)]
+    pub cold_starts_s: Vec<f64>,
     /// How it ended when stopped: `stopped by SIGTERM`, `killed`, `exited with 1 before ready`.
     pub stopped: String,
     /// The last lines the service wrote on stderr (kept for diagnosing crashes).
@@ -344,19 +378,37 @@ pub struct LoadSection {
     pub target: String,
     /// When this scenario started, seconds since the load phase began.
     pub offset_s: f64,
+    /// Requests completed, failed, or (open model) due but never sent.
     pub requests: u64,
+    /// Requests answered with an HTTP response (any status).
+    #[serde(default)]
+    pub responses: u64,
     pub duration_s: f64,
+    /// Responses per second (requests that got no response are not throughput).
     pub rps: f64,
-    /// Failed requests / all requests (0..1). Failures: transport errors and 5xx.
+    /// Failed requests / all requests (0..1). Failures: transport errors, 4xx, 5xx, and
+    /// open-model requests never sent (`not_sent`).
     pub error_rate: f64,
     pub errors: BTreeMap<String, u64>,
     pub status: BTreeMap<String, u64>,
-    pub latency_us: LatencySummary,
+    /// Open model: requests the schedule called for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<u64>,
+    /// Open model: scheduled requests never sent (also in `errors` as `not_sent`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_sent: u64,
+    /// Latency of the responses; absent when no request got a response (never zeros).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_us: Option<LatencySummary>,
     /// `(percentile 0..100, latency us)` points of the latency distribution.
     pub percentiles: Vec<(f64, f64)>,
     pub timeline: Vec<LoadSecond>,
     #[serde(default)]
     pub endpoints: Vec<EndpointSummary>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -466,10 +518,19 @@ pub enum Verdict {
     Regression,
     /// Better by more than the threshold, and significant.
     Improvement,
-    /// Changed by more than the threshold but the test says it may be noise.
+    /// Changed by more than the threshold; the samples could have shown significance but
+    /// did not.
     Noise,
+    /// Changed by more than the threshold, but the samples cannot reach the significance
+    /// level at all (`reason` says how many units would).
+    Inconclusive,
+    /// Worse by more than the threshold and significant, while the head was measured with
+    /// less CPU available than the base (`[regression] noisy = "warn"`): not a failure.
+    Noisy,
     /// Within the threshold.
     Unchanged,
+    /// Not a regression metric (see `[regression] metrics`): the change is shown, not judged.
+    NotGated,
     /// Measured in only one of the two runs.
     Missing,
 }
@@ -480,7 +541,10 @@ impl Verdict {
             Verdict::Regression => "regression",
             Verdict::Improvement => "improvement",
             Verdict::Noise => "noise",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Noisy => "noisy",
             Verdict::Unchanged => "unchanged",
+            Verdict::NotGated => "not_gated",
             Verdict::Missing => "missing",
         }
     }
@@ -501,9 +565,15 @@ pub struct MetricComparison {
     pub head: Option<f64>,
     /// (head - base) / base; `None` when either is missing or base is 0.
     pub change: Option<f64>,
-    /// Two-sided p-value of the Mann-Whitney U test, when both runs kept raw observations.
+    /// Two-sided p-value of the Mann-Whitney U test on the independent units of both runs.
     pub p_value: Option<f64>,
     pub verdict: Verdict,
+    /// Units of evidence compared (base, head): blocks of seconds or repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<(usize, usize)>,
+    /// Why an inconclusive, noisy or missing verdict is what it is, in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `perfaudit/compare/v1`: verdicts per metric between two runs.
@@ -524,6 +594,9 @@ pub struct CompareDocument {
     pub metrics: Vec<MetricComparison>,
     /// `true` when any metric regressed.
     pub regressed: bool,
+    /// How busy the machine was in each run's stages, where the two differ enough to matter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise: Vec<String>,
 }
 
 impl RunRecord {

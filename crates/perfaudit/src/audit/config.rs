@@ -2,7 +2,7 @@
 //! with their line and a "did you mean" suggestion; every quantity is checked before anything
 //! runs. The README's "perfaudit audit" section documents every key.
 
-use super::metrics::{catalog, suggest};
+use super::metrics::{catalog, metric_dim, suggest};
 use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
 use perfaudit_model::run::{Kpi, Op};
 use serde::de::{MapAccess, Visitor};
@@ -84,6 +84,8 @@ pub struct ServiceSection {
     pub ready_timeout: Option<String>,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<String>,
+    /// Cold starts measured (each a fresh start; the last one serves the load), default 5.
+    pub cold_starts: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,6 +199,9 @@ pub struct RegressionSection {
     pub environment: Option<String>,
     /// Whether a significant regression fails the audit (default true).
     pub fail: Option<bool>,
+    /// A regression measured while the head's machine was busier than the base's: `warn`
+    /// (default; verdict `noisy`, no failure), `fail`, or `inconclusive`.
+    pub noisy: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -246,6 +251,7 @@ pub struct ServiceSettings {
     pub ready_timeout: Duration,
     pub stop_signal: i32,
     pub stop_timeout: Duration,
+    pub cold_starts: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +315,7 @@ pub struct RegressionSettings {
     pub metrics: Option<Vec<String>>,
     pub refuse_other_environment: bool,
     pub fail: bool,
+    pub noisy: super::compare::NoisyPolicy,
 }
 
 /// A config error with its location: `perfaudit.toml:12:5: unknown field ...`.
@@ -537,6 +544,16 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
                     Duration::from_secs(5),
                     "[service] stop_timeout",
                 )?,
+                cold_starts: match s.cold_starts {
+                    None => 5,
+                    Some(n @ 1..=100) => n,
+                    Some(n) => {
+                        return Err(err_at(
+                            None,
+                            format!("[service] cold_starts = {n}: use 1 to 100"),
+                        ))
+                    }
+                },
             })
         }
     };
@@ -689,7 +706,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
     let mut kpis = Vec::new();
     for (metric, spec) in &raw.kpis.0 {
         let span = Some(spec.span());
-        let Some((_, dim, better)) = cat.iter().find(|(n, _, _)| n == metric) else {
+        let Some((dim, better)) = metric_dim(metric, &names, &bnames, &modules) else {
             let hint = suggest(metric, cat.iter().map(|(n, _, _)| n.as_str()))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_else(|| {
@@ -704,10 +721,10 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             KpiSpec::Target(t) => (t.clone(), None),
             KpiSpec::Detailed(d) => (d.target.clone(), d.warn.clone()),
         };
-        let (op, target) = parse_target(&target_s, *dim)
+        let (op, target) = parse_target(&target_s, dim)
             .map_err(|e| err_at(span.clone(), format!("[kpis] {metric}: {e}")))?;
         let warn = warn_s
-            .map(|w| parse_target(&w, *dim))
+            .map(|w| parse_target(&w, dim))
             .transpose()
             .map_err(|e| err_at(span.clone(), format!("[kpis] {metric} warn: {e}")))?;
         let _ = better;
@@ -739,7 +756,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
     }
     if let Some(ms) = &r.metrics {
         for m in ms {
-            if !cat.iter().any(|(n, _, _)| n == m) {
+            if metric_dim(m, &names, &bnames, &modules).is_none() {
                 let hint = suggest(m, cat.iter().map(|(n, _, _)| n.as_str()))
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
@@ -760,12 +777,19 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
             ))
         }
     };
+    let noisy = match r.noisy.as_deref() {
+        None => super::compare::NoisyPolicy::Warn,
+        Some(n) => n
+            .parse()
+            .map_err(|e| err_at(None, format!("[regression] noisy: {e}")))?,
+    };
     let regression = RegressionSettings {
         threshold,
         alpha,
         metrics: r.metrics.clone(),
         refuse_other_environment: refuse,
         fail: r.fail.unwrap_or(true),
+        noisy,
     };
     let history = raw.history.store.unwrap_or(true).then(|| {
         rel(raw

@@ -1,80 +1,56 @@
-//! The metric catalog: every name a KPI or a regression verdict can refer to, with its
-//! dimension (which decides the unit) and which direction is better.
+//! The metric names a config can refer to, from the metric catalog
+//! (`perfaudit_model::catalog`), with the dimension that decides how a KPI target is parsed.
 
 use super::units::Dim;
+use perfaudit_model::catalog::{self, Names, Scope};
 use perfaudit_model::run::Better;
 
-pub const LATENCY_STATS: [&str; 8] = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
+/// The dimension of a catalog unit.
+pub fn dim_of(unit: &str) -> Dim {
+    match unit {
+        "ms" => Dim::Time,
+        "bytes" => Dim::Bytes,
+        "%" => Dim::Percent,
+        "req/s" => Dim::Rate,
+        _ => Dim::Count,
+    }
+}
 
-/// Metrics that exist in every audit that runs the matching stage.
-pub const GLOBAL: &[(&str, Dim, Better)] = &[
-    ("latency.min", Dim::Time, Better::Lower),
-    ("latency.mean", Dim::Time, Better::Lower),
-    ("latency.p50", Dim::Time, Better::Lower),
-    ("latency.p90", Dim::Time, Better::Lower),
-    ("latency.p95", Dim::Time, Better::Lower),
-    ("latency.p99", Dim::Time, Better::Lower),
-    ("latency.p999", Dim::Time, Better::Lower),
-    ("latency.max", Dim::Time, Better::Lower),
-    ("rps", Dim::Rate, Better::Higher),
-    ("requests", Dim::Count, Better::Higher),
-    ("error_rate", Dim::Percent, Better::Lower),
-    ("cold_start", Dim::Time, Better::Lower),
-    ("cpu.mean", Dim::Percent, Better::Lower),
-    ("cpu.max", Dim::Percent, Better::Lower),
-    ("rss.mean", Dim::Bytes, Better::Lower),
-    ("rss.max", Dim::Bytes, Better::Lower),
-    ("threads.max", Dim::Count, Better::Lower),
-    ("fds.max", Dim::Count, Better::Lower),
-    ("import_time", Dim::Time, Better::Lower),
-    ("findings.error", Dim::Count, Better::Lower),
-    ("findings.warning", Dim::Count, Better::Lower),
-    ("findings.info", Dim::Count, Better::Lower),
-    ("findings.total", Dim::Count, Better::Lower),
-];
-
-/// Per-scenario metric suffixes: `load.<scenario>.<suffix>`.
-pub const PER_SCENARIO: &[(&str, Dim, Better)] = &[
-    ("latency.p50", Dim::Time, Better::Lower),
-    ("latency.p90", Dim::Time, Better::Lower),
-    ("latency.p95", Dim::Time, Better::Lower),
-    ("latency.p99", Dim::Time, Better::Lower),
-    ("latency.max", Dim::Time, Better::Lower),
-    ("rps", Dim::Rate, Better::Higher),
-    ("error_rate", Dim::Percent, Better::Lower),
-];
-
-/// Per-benchmark metric suffixes: `bench.<name>.<suffix>`.
-pub const PER_BENCH: &[(&str, Dim, Better)] = &[
-    ("mean", Dim::Time, Better::Lower),
-    ("median", Dim::Time, Better::Lower),
-    ("max", Dim::Time, Better::Lower),
-];
-
-/// Every metric name a config with these scenario, bench and import names can produce.
+/// Every metric name a config with these scenario, bench and import names can produce
+/// (endpoint metrics are resolved by [`resolve`]: their names come from the scenarios).
 pub fn catalog(
     scenarios: &[String],
     benches: &[String],
     modules: &[String],
 ) -> Vec<(String, Dim, Better)> {
-    let mut all: Vec<(String, Dim, Better)> = GLOBAL
-        .iter()
-        .map(|(n, d, b)| (n.to_string(), *d, *b))
-        .collect();
-    for s in scenarios {
-        for (suffix, d, b) in PER_SCENARIO {
-            all.push((format!("load.{s}.{suffix}"), *d, *b));
-        }
+    let names = Names {
+        scenarios: scenarios.iter().map(|s| (s.as_str(), Vec::new())).collect(),
+        benches: benches.iter().map(String::as_str).collect(),
+        modules: modules.iter().map(String::as_str).collect(),
+    };
+    catalog::expand(&names)
+        .into_iter()
+        .map(|(n, d)| (n, dim_of(d.unit), d.better))
+        .collect()
+}
+
+/// A metric name of this config: a catalog name, or `load.<scenario>.<endpoint>.<suffix>`
+/// of a configured scenario.
+pub fn metric_dim(
+    name: &str,
+    scenarios: &[String],
+    benches: &[String],
+    modules: &[String],
+) -> Option<(Dim, Better)> {
+    if let Some((_, d, b)) = catalog(scenarios, benches, modules)
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+    {
+        return Some((d, b));
     }
-    for s in benches {
-        for (suffix, d, b) in PER_BENCH {
-            all.push((format!("bench.{s}.{suffix}"), *d, *b));
-        }
-    }
-    for m in modules {
-        all.push((format!("imports.{m}"), Dim::Time, Better::Lower));
-    }
-    all
+    let known: Vec<&str> = scenarios.iter().map(String::as_str).collect();
+    let d = catalog::find(name, Some(&known))?;
+    (d.scope == Scope::Endpoint).then(|| (dim_of(d.unit), d.better))
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
@@ -85,4 +61,30 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|(d, c)| *d <= (c.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_kpis_of_configured_scenarios_resolve() {
+        let s = vec!["list".to_string()];
+        assert!(metric_dim("load.list.latency.p95", &s, &[], &[]).is_some());
+        assert!(metric_dim("load.list.document.latency.p95", &s, &[], &[]).is_some());
+        assert!(metric_dim("load.other.document.latency.p95", &s, &[], &[]).is_none());
+        assert!(metric_dim("latency.p95", &s, &[], &[]).is_some());
+        assert!(metric_dim("rss.max", &s, &[], &[]).map(|x| x.0) == Some(Dim::Bytes));
+    }
+
+    /// The README's metric table is the catalog's.
+    #[test]
+    fn readme_metric_table_is_the_catalog() {
+        let readme = include_str!("../../../../README.md");
+        let table = catalog::markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's metric table differs from the catalog; paste this:\n{table}"
+        );
+    }
 }

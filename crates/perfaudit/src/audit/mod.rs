@@ -7,38 +7,11 @@ pub mod config;
 pub mod env;
 pub mod judge;
 pub mod metrics;
+pub mod noise;
 pub mod pipeline;
 pub mod service;
 pub mod stages;
 pub mod units;
-
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Set by the signal thread on Ctrl-C / SIGTERM / SIGHUP.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
-/// On SIGINT, SIGTERM or SIGHUP: stop the service's process group at once (so no orphan
-/// survives), then exit with 128 + signal. History writes are single transactions, so an
-/// interrupted audit leaves the history as it was.
-pub fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    std::thread::Builder::new()
-        .name("perfaudit-signals".into())
-        .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
-                INTERRUPTED.store(true, Ordering::SeqCst);
-                eprintln!("perfaudit: interrupted; stopping the service");
-                service::kill_registered(libc::SIGTERM, stop_grace);
-                std::process::exit(128 + sig);
-            }
-        })?;
-    Ok(())
-}
 
 /// Where `report` and `compare` find the history: `--history`, else the `[history] path` of
 /// DIR/perfaudit.toml, else DIR/.perfaudit/history.db. Also the project name and regression

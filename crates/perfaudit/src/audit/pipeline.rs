@@ -1,13 +1,17 @@
-//! The audit, stage by stage: scan -> imports and benches -> start the service (cold start) ->
-//! load with the monitor attached to the service -> stop it -> metrics and KPIs. Each stage
-//! reports through `Events`; a stage that fails is recorded in the run's `errors` and the
-//! others still run where that makes sense.
+//! The audit, stage by stage: scan -> imports and benches -> start the service (several cold
+//! starts) -> load with the monitor attached to the service -> stop it -> metrics and KPIs.
+//! Each stage reports through `Events` and records how busy the machine was around it
+//! (`noise`); a stage that fails is recorded in the run's `errors` and the others still run
+//! where that makes sense. A signal (see `signals`) stops the load at once, stops the service
+//! and ends the pipeline: the caller gets `Outcome::Interrupted` and stores nothing.
 
 use super::collect;
-use super::config::{LoadSettings, Settings};
+use super::config::{LoadSettings, ServiceSettings, Settings};
 use super::judge::judge_kpi;
+use super::noise::Probe;
 use super::service::Service;
-use perfaudit_model::histogram::Histogram;
+use crate::signals;
+use perfaudit_model::load::LoadResult;
 use perfaudit_model::run::*;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,34 +22,80 @@ pub trait Events {
     fn load_done(&self);
 }
 
+/// How the pipeline ended.
+pub enum Outcome {
+    /// Every stage ran (some may have failed: see `errors`).
+    Done(Box<RunRecord>),
+    /// A signal arrived: the load was stopped, the service too; nothing may be stored.
+    Interrupted(i32),
+}
+
 fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Run every stage; never fails as a whole: failures are in `record.errors`.
-pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
-    let t0 = Instant::now();
+/// CPU seconds a process used so far (utime + stime of /proc/PID/stat).
+fn process_cpu_s(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let Some(rest) = stat.rsplit_once(')').map(|x| x.1) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    (ticks(11) + ticks(12)) / hz
+}
+
+struct Ctx<'a> {
+    ev: &'a dyn Events,
+    run: RunRecord,
+    loads: Vec<LoadResult>,
+}
+
+impl Ctx<'_> {
+    fn fail(&mut self, stage: &str, message: String) {
+        self.ev.stage(&format!("{stage}: error: {message}"));
+        self.run.errors.push(StageError {
+            stage: stage.to_string(),
+            message,
+        });
+    }
+
+    fn noise(&mut self, probe: Probe, stage: &str, service_cpu_s: f64) {
+        if let Some(n) = probe.finish(stage, service_cpu_s) {
+            if n.is_noisy() {
+                self.ev.stage(&format!(
+                    "{stage}: the machine was busy: other work used {:.2} of {} cores, steal {:.1}%",
+                    n.other_cores, n.cores, n.steal_pct
+                ));
+            }
+            self.run.noise.push(n);
+        }
+    }
+}
+
+fn new_record(settings: &Settings) -> RunRecord {
     let mut pythons: Vec<&str> = settings.imports.iter().map(|i| i.python.as_str()).collect();
-    if settings
+    if let Some(s) = settings
         .service
         .as_ref()
-        .is_some_and(|s| s.argv[0].contains("python"))
+        .filter(|s| s.argv[0].contains("python"))
     {
-        pythons.push(
-            settings
-                .service
-                .as_ref()
-                .map_or("python3", |s| s.argv[0].as_str()),
-        );
+        pythons.push(s.argv[0].as_str());
     }
     if pythons.is_empty() {
         pythons.push("python3");
     }
     pythons.sort();
     pythons.dedup();
-    let mut run = RunRecord {
+    RunRecord {
         schema: perfaudit_model::SCHEMA_RUN.to_string(),
         id: 0,
         project: settings.project.clone(),
@@ -65,161 +115,323 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
         imports: Vec::new(),
         comparison: None,
         errors: Vec::new(),
-    };
-    let fail = |run: &mut RunRecord, stage: &str, message: String| {
-        ev.stage(&format!("{stage}: error: {message}"));
-        run.errors.push(StageError {
-            stage: stage.to_string(),
-            message,
-        });
-    };
-
-    // 1. Static scan.
-    if let Some(scan) = &settings.scan {
-        ev.stage(&format!("scan: {}", scan.root.display()));
-        match super::stages::scan(scan) {
-            Ok(section) => {
-                ev.stage(&format!(
-                    "scan: {} files, {} lines, {} findings",
-                    section.files,
-                    section.lines,
-                    section.findings.len()
-                ));
-                run.scan = Some(section);
-            }
-            Err(e) => fail(&mut run, "scan", e),
-        }
+        noise: Vec::new(),
     }
+}
 
-    // 2. Import-time profiles and command benchmarks (the service is not running yet).
+/// Run every stage; never fails as a whole: failures are in `record.errors`.
+pub fn run(settings: &Settings, ev: &dyn Events) -> Outcome {
+    let t0 = Instant::now();
+    let mut cx = Ctx {
+        ev,
+        run: new_record(settings),
+        loads: Vec::new(),
+    };
+    let stages: [&dyn Fn(&mut Ctx<'_>, &Settings); 4] =
+        [&scan_stage, &imports_stage, &bench_stage, &service_stage];
+    for stage in stages {
+        if let Some(sig) = signals::received() {
+            return Outcome::Interrupted(sig);
+        }
+        stage(&mut cx, settings);
+    }
+    if let Some(sig) = signals::received() {
+        return Outcome::Interrupted(sig);
+    }
+    let mut run = cx.run;
+    judge(settings, &mut run, &cx.loads);
+    run.duration_s = t0.elapsed().as_secs_f64();
+    Outcome::Done(Box::new(run))
+}
+
+/// 1. Static scan.
+fn scan_stage(cx: &mut Ctx<'_>, settings: &Settings) {
+    let Some(scan) = &settings.scan else { return };
+    cx.ev.stage(&format!("scan: {}", scan.root.display()));
+    let probe = Probe::start();
+    match super::stages::scan(scan) {
+        Ok(section) => {
+            cx.ev.stage(&format!(
+                "scan: {} files, {} lines, {} findings",
+                section.files,
+                section.lines,
+                section.findings.len()
+            ));
+            cx.run.scan = Some(section);
+        }
+        Err(e) => cx.fail("scan", e),
+    }
+    cx.noise(probe, "scan", 0.0);
+}
+
+/// 2a. Import-time profiles (the service is not running yet).
+fn imports_stage(cx: &mut Ctx<'_>, settings: &Settings) {
+    if settings.imports.is_empty() {
+        return;
+    }
+    let probe = Probe::start();
     for i in &settings.imports {
-        ev.stage(&format!("imports: {} ({} runs)", i.module, i.runs));
+        if signals::received().is_some() {
+            return;
+        }
+        cx.ev.stage(&format!("imports: {} ({} runs)", i.module, i.runs));
         match super::stages::imports(i) {
             Ok(s) => {
-                ev.stage(&format!(
+                cx.ev.stage(&format!(
                     "imports: {} takes {:.1}ms",
                     s.module,
                     s.total_us / 1e3
                 ));
-                run.imports.push(s);
+                cx.run.imports.push(s);
             }
-            Err(e) => fail(&mut run, &format!("imports {}", i.module), e),
+            Err(e) => cx.fail(&format!("imports {}", i.module), e),
         }
     }
+    cx.noise(probe, "imports", 0.0);
+}
+
+/// 2b. Command benchmarks.
+fn bench_stage(cx: &mut Ctx<'_>, settings: &Settings) {
+    if settings.bench.is_empty() {
+        return;
+    }
+    let probe = Probe::start();
     for b in &settings.bench {
-        ev.stage(&format!("bench: {} ({} runs)", b.name, b.runs));
+        if signals::received().is_some() {
+            return;
+        }
+        cx.ev.stage(&format!("bench: {} ({} runs)", b.name, b.runs));
         match super::stages::bench(b) {
             Ok(s) => {
-                ev.stage(&format!(
+                cx.ev.stage(&format!(
                     "bench: {} mean {:.1}ms ± {:.1}ms",
                     s.name,
                     s.mean_s * 1e3,
                     s.stddev_s * 1e3
                 ));
-                run.bench.push(s);
+                cx.run.bench.push(s);
             }
-            Err(e) => fail(&mut run, &format!("bench {}", b.name), e),
+            Err(e) => cx.fail(&format!("bench {}", b.name), e),
         }
     }
+    cx.noise(probe, "bench", 0.0);
+}
 
-    // 3. The service, the load and the monitor.
-    let mut histograms: Vec<Histogram> = Vec::new();
-    if let Some(svc) = &settings.service {
-        ev.stage(&format!("service: starting `{}`", svc.display));
-        let spawned = Instant::now();
-        match Service::spawn(svc) {
-            Err(e) => fail(&mut run, "service", format!("{e:#}")),
-            Ok(mut service) => {
-                match service.wait_ready(svc.ready_timeout, spawned) {
-                    Err(e) => {
-                        let tail = service.stderr_tail();
-                        let stopped = service.stop();
-                        run.service = Some(ServiceSection {
-                            command: svc.display.clone(),
-                            ready_url: service.ready_url.clone(),
-                            cold_start_s: 0.0,
-                            stopped,
-                            stderr_tail: tail,
-                        });
-                        fail(&mut run, "service", format!("{e:#}"));
-                    }
-                    Ok(cold) => {
-                        ev.stage(&format!(
-                            "service: pid {} ready at {} after {:.2}s (cold start)",
-                            service.pid,
-                            service.ready_url,
-                            cold.as_secs_f64()
-                        ));
-                        let phase_start = unix_ms();
-                        let monitor = settings.monitor.as_ref().and_then(|m| {
-                            match super::stages::start_monitor(service.pid, m) {
-                                Ok(h) => Some(h),
-                                Err(e) => {
-                                    fail(&mut run, "monitor", e);
-                                    None
-                                }
-                            }
-                        });
-                        for l in &settings.load {
-                            if super::interrupted() {
-                                break;
-                            }
-                            match load_one(l, service.port, ev) {
-                                Ok(r) => {
-                                    ev.stage(&format!(
-                                        "load {}: {} requests, {:.1} req/s, p95 {:.1}ms, errors {:.2}%",
-                                        l.name,
-                                        r.requests,
-                                        r.rps,
-                                        r.latency_us.p95 as f64 / 1e3,
-                                        r.error_rate * 100.0
-                                    ));
-                                    run.load
-                                        .push(collect::load_section(&l.name, &r, phase_start));
-                                    histograms.push(r.histogram.clone());
-                                }
-                                Err(e) => fail(&mut run, &format!("load {}", l.name), e),
-                            }
-                        }
-                        if let Some(h) = monitor {
-                            let report = h.stop();
-                            run.monitor = Some(collect::monitor_section(&report, phase_start));
-                        }
-                        let tail = service.stderr_tail();
-                        let stopped = service.stop();
-                        ev.stage(&format!("service: {stopped}"));
-                        run.service = Some(ServiceSection {
-                            command: svc.display.clone(),
-                            ready_url: service.ready_url.clone(),
-                            cold_start_s: cold.as_secs_f64(),
-                            stopped,
-                            stderr_tail: tail,
-                        });
-                    }
-                }
-            }
+/// Start the service and wait until it is ready: the cold start.
+fn start_once(svc: &ServiceSettings) -> Result<(Service, std::time::Duration), (String, Option<ServiceSection>)> {
+    let spawned = Instant::now();
+    let mut service = Service::spawn(svc).map_err(|e| (format!("{e:#}"), None))?;
+    match service.wait_ready(svc.ready_timeout, spawned) {
+        Ok(cold) => Ok((service, cold)),
+        Err(e) => {
+            let tail = service.stderr_tail();
+            let stopped = service.stop();
+            Err((
+                format!("{e:#}"),
+                Some(ServiceSection {
+                    command: svc.display.clone(),
+                    ready_url: service.ready_url.clone(),
+                    cold_start_s: 0.0,
+                    cold_starts_s: Vec::new(),
+                    stopped,
+                    stderr_tail: tail,
+                }),
+            ))
         }
-    } else {
+    }
+}
+
+/// 3. The service (cold starts), the load and the monitor; without a service, the load alone.
+fn service_stage(cx: &mut Ctx<'_>, settings: &Settings) {
+    let Some(svc) = &settings.service else {
         for l in &settings.load {
-            match load_one(l, None, ev) {
-                Ok(r) => {
-                    let start = r.started_unix_ms;
-                    run.load.push(collect::load_section(&l.name, &r, start));
-                    histograms.push(r.histogram.clone());
+            if signals::received().is_some() {
+                return;
+            }
+            let probe = Probe::start();
+            if let Some(r) = load_one(cx, l, None) {
+                let start = r.started_unix_ms;
+                cx.run.load.push(collect::load_section(&l.name, &r, start));
+                cx.loads.push(r);
+            }
+            cx.noise(probe, "load", 0.0);
+        }
+        return;
+    };
+    // Cold starts: each a fresh process; the last one stays up for the load.
+    let probe = Probe::start();
+    let mut colds = Vec::new();
+    let mut service = None;
+    for k in 0..svc.cold_starts {
+        if signals::received().is_some() {
+            return;
+        }
+        cx.ev.stage(&format!(
+            "service: starting `{}` (cold start {}/{})",
+            svc.display,
+            k + 1,
+            svc.cold_starts
+        ));
+        match start_once(svc) {
+            Err((e, section)) => {
+                cx.run.service = section;
+                cx.fail("service", e);
+                return;
+            }
+            Ok((mut s, cold)) => {
+                colds.push(cold.as_secs_f64());
+                if k + 1 < svc.cold_starts {
+                    s.stop();
+                } else {
+                    service = Some(s);
                 }
-                Err(e) => fail(&mut run, &format!("load {}", l.name), e),
             }
         }
     }
+    let Some(mut service) = service else { return };
+    let last_start_cpu = process_cpu_s(service.pid);
+    cx.noise(probe, "service", last_start_cpu);
+    let cold = perfaudit_stats::summary::median(&colds).unwrap_or(0.0);
+    cx.ev.stage(&format!(
+        "service: pid {} ready at {} after {:.2}s (median of {} cold starts)",
+        service.pid,
+        service.ready_url,
+        cold,
+        colds.len()
+    ));
 
-    // 4. Metrics and KPIs.
-    run.metrics = collect::metrics(&run, &histograms);
+    let probe = Probe::start();
+    let cpu_before = process_cpu_s(service.pid);
+    let phase_start = unix_ms();
+    let monitor = match settings
+        .monitor
+        .as_ref()
+        .map(|m| super::stages::start_monitor(service.pid, m))
+    {
+        Some(Ok(h)) => Some(h),
+        Some(Err(e)) => {
+            cx.fail("monitor", e);
+            None
+        }
+        None => None,
+    };
+    for l in &settings.load {
+        if signals::received().is_some() {
+            break;
+        }
+        if let Some(r) = load_one(cx, l, service.port) {
+            cx.run
+                .load
+                .push(collect::load_section(&l.name, &r, phase_start));
+            cx.loads.push(r);
+        }
+    }
+    let wall = probe_wall(phase_start);
+    if let Some(h) = monitor {
+        let report = h.stop();
+        cx.run.monitor = Some(collect::monitor_section(&report, phase_start));
+    }
+    let service_cpu = match &cx.run.monitor {
+        Some(m) => m.cpu_pct_mean / 100.0 * wall,
+        None => process_cpu_s(service.pid) - cpu_before,
+    };
+    cx.noise(probe, "load", service_cpu);
+    let tail = service.stderr_tail();
+    let stopped = service.stop();
+    cx.ev.stage(&format!("service: {stopped}"));
+    cx.run.service = Some(ServiceSection {
+        command: svc.display.clone(),
+        ready_url: service.ready_url.clone(),
+        cold_start_s: cold,
+        cold_starts_s: colds,
+        stopped,
+        stderr_tail: tail,
+    });
+}
+
+fn probe_wall(since_unix_ms: u64) -> f64 {
+    unix_ms().saturating_sub(since_unix_ms) as f64 / 1e3
+}
+
+/// One scenario; a scenario in which no request got a response is a stage error (the tool
+/// could not measure anything), and so is one that could not start.
+fn load_one(cx: &mut Ctx<'_>, l: &LoadSettings, port: Option<u16>) -> Option<LoadResult> {
+    let stage = format!("load {}", l.name);
+    let plan = match super::stages::load_plan(l, port) {
+        Ok(p) => p,
+        Err(e) => {
+            cx.fail(&stage, e);
+            return None;
+        }
+    };
+    let ev = cx.ev;
+    let r = perfaudit_load::run_until(plan, &|p| ev.load_progress(&l.name, p), &|| {
+        signals::received().is_some()
+    });
+    ev.load_done();
+    match r {
+        Err(e) => {
+            cx.fail(&stage, e.to_string());
+            None
+        }
+        Ok(r) => {
+            ev.stage(&format!(
+                "load {}: {} requests, {} responses, {:.1} responses/s, p95 {}, errors {:.2}%",
+                l.name,
+                r.requests,
+                r.responses,
+                r.rps,
+                if r.responses > 0 {
+                    format!("{:.1}ms", r.latency_us.p95 as f64 / 1e3)
+                } else {
+                    "—".into()
+                },
+                r.error_rate * 100.0
+            ));
+            if r.responses == 0 && !r.interrupted {
+                let kinds: Vec<String> = r.errors.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                cx.fail(
+                    &stage,
+                    format!(
+                        "no request got a response ({} requests: {})",
+                        r.requests,
+                        if kinds.is_empty() {
+                            "none completed".to_string()
+                        } else {
+                            kinds.join(", ")
+                        }
+                    ),
+                );
+            }
+            Some(r)
+        }
+    }
+}
+
+/// 4. Metrics, KPIs and the run's status. A scenario where every request failed fails the
+/// audit (a built-in check next to the KPIs) even when no KPI names it.
+fn judge(settings: &Settings, run: &mut RunRecord, loads: &[LoadResult]) {
+    run.metrics = collect::metrics(run, loads);
     run.kpis = settings
         .kpis
         .iter()
         .map(|(k, warn)| judge_kpi(k, *warn, &run.metrics))
         .collect();
-    run.duration_s = t0.elapsed().as_secs_f64();
+    for l in &run.load {
+        if l.requests > 0 && l.error_rate >= 1.0 {
+            run.kpis.push(KpiResult {
+                metric: format!("load.{}.error_rate", l.name),
+                target: "< 100%".into(),
+                value: Some(l.error_rate * 100.0),
+                unit: "%".into(),
+                status: KpiStatus::Fail,
+                message: format!(
+                    "every request of scenario `{}` failed (built-in check)",
+                    l.name
+                ),
+            });
+        }
+    }
     run.status = if !run.errors.is_empty() {
         RunStatus::Error
     } else if run.kpis.iter().any(|k| k.status == KpiStatus::Fail) {
@@ -227,16 +439,4 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
     } else {
         RunStatus::Pass
     };
-    run
-}
-
-fn load_one(
-    l: &LoadSettings,
-    port: Option<u16>,
-    ev: &dyn Events,
-) -> Result<perfaudit_load::LoadResult, String> {
-    let plan = super::stages::load_plan(l, port)?;
-    let r = perfaudit_load::run(plan, &|p| ev.load_progress(&l.name, p)).map_err(|e| e.to_string());
-    ev.load_done();
-    r
 }

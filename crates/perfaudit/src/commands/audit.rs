@@ -144,24 +144,70 @@ impl pipeline::Events for Events<'_> {
     }
 }
 
+/// The audit as named stages: locate and load the config, open the history, run the
+/// pipeline, compare with the baseline, store, report.
 pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format_or(Format::Text, &FORMATS)?;
-    let extra: Vec<(PathBuf, Format)> = args
-        .reports
+    let extra = report_files(&args)?;
+    let settings = locate_and_load(&args)?;
+    install_interrupts(&settings)?;
+    let mut history = open_history(&args, &settings)?;
+    let t0 = Instant::now();
+    let mut record = match measure(&settings, out, t0) {
+        pipeline::Outcome::Done(r) => *r,
+        pipeline::Outcome::Interrupted(sig) => return Ok(interrupted(sig, out)),
+    };
+    if let (Some(h), false) = (&history, args.no_compare) {
+        compare_with_baseline(h, &args, &settings, &mut record, out, t0)?;
+    }
+    if let Some(sig) = crate::signals::received() {
+        return Ok(interrupted(sig, out));
+    }
+    if let (Some(h), false) = (history.as_mut(), args.no_store) {
+        store(h, &args, &mut record, out, t0)?;
+    }
+    report(&extra, &record, format, out)?;
+    Ok(match record.status {
+        RunStatus::Pass => Status::Success,
+        RunStatus::Fail => Status::Failure,
+        RunStatus::Error => Status::Error,
+    })
+}
+
+fn report_files(args: &AuditArgs) -> anyhow::Result<Vec<(PathBuf, Format)>> {
+    args.reports
         .iter()
         .map(|p| format_of_path(p).map(|f| (p.clone(), f)))
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+}
+
+fn locate_and_load(args: &AuditArgs) -> anyhow::Result<config::Settings> {
     let cfg_path = match (&args.config, &args.dir) {
         (Some(c), _) => c.clone(),
         (None, d) => config::locate(d.as_deref().unwrap_or(Path::new(".")))?,
     };
-    let settings = config::load(&cfg_path)?;
-    let stop_grace = settings
+    Ok(config::load(&cfg_path)?)
+}
+
+/// SIGINT/SIGTERM/SIGHUP: the pipeline stops the load at once and stops the service; if a
+/// stage cannot be cancelled, the watchdog kills the service's group after its stop timeout
+/// and exits 128 + the signal.
+fn install_interrupts(settings: &config::Settings) -> anyhow::Result<()> {
+    let grace = settings
         .service
         .as_ref()
-        .map_or(std::time::Duration::from_secs(5), |s| s.stop_timeout);
-    audit::install_signal_handlers(stop_grace).context("cannot install signal handlers")?;
+        .map_or(std::time::Duration::from_secs(5), |s| s.stop_timeout)
+        + std::time::Duration::from_secs(2);
+    crate::signals::install().context("cannot install signal handlers")?;
+    crate::signals::watchdog(grace, move || {
+        eprintln!("perfaudit: interrupted; stopping the service");
+        service::kill_registered(libc::SIGTERM, std::time::Duration::from_secs(1));
+    })
+    .context("cannot start the signal watchdog")?;
+    Ok(())
+}
 
+fn open_history(args: &AuditArgs, settings: &config::Settings) -> anyhow::Result<Option<History>> {
     let history_path = args
         .history
         .clone()
@@ -171,12 +217,15 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let use_history = !(args.no_store && args.no_compare)
         && (settings.history.is_some() || args.history.is_some())
         && (!args.no_store || history_path.exists());
-    let mut history = if use_history {
+    Ok(if use_history {
         Some(History::open(&history_path)?)
     } else {
         None
-    };
+    })
+}
 
+/// Every stage of the pipeline, with the progress line.
+fn measure(settings: &config::Settings, out: &OutputPolicy, t0: Instant) -> pipeline::Outcome {
     let bar = out.progress.then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
@@ -186,109 +235,146 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         b.enable_steady_tick(std::time::Duration::from_millis(120));
         b
     });
-    let events = Events {
-        out,
-        t0: Instant::now(),
-        bar,
-    };
-    let mut record = pipeline::run(&settings, &events);
+    let events = Events { out, t0, bar };
+    let outcome = pipeline::run(settings, &events);
     if let Some(b) = &events.bar {
         b.finish_and_clear();
     }
     // No orphan: whatever happened above, no service is registered any more.
     service::kill_registered(libc::SIGKILL, std::time::Duration::from_millis(100));
+    outcome
+}
 
-    // Compare with the baseline.
-    if let (Some(h), false) = (&history, args.no_compare) {
-        let base_id = match &args.baseline {
-            Some(r) => Some(h.resolve(r, Some(&settings.project))?),
-            None => h.baseline_id(Some(&settings.project), None)?,
-        };
-        if let Some(id) = base_id {
-            let base = h.get(id)?;
-            let diffs = base.environment.differences(&record.environment);
-            if !diffs.is_empty() && settings.regression.refuse_other_environment {
-                record.errors.push(perfaudit_model::run::StageError {
-                    stage: "compare".into(),
-                    message: format!(
-                        "baseline run #{id} was measured in another environment ({}); not compared ([regression] environment = \"refuse\")",
-                        diffs.join("; ")
-                    ),
-                });
-                record.status = RunStatus::Error;
-            } else {
-                if !diffs.is_empty() && !out.quiet {
-                    eprintln!(
-                        "perfaudit: WARNING: baseline run #{id} was measured in a different environment; differences may come from the machine, not the code:\n  {}",
-                        diffs.join("\n  ")
-                    );
-                }
-                let c = audit::compare::compare(
-                    &base,
-                    &record,
-                    settings.regression.threshold,
-                    settings.regression.alpha,
-                    settings.regression.metrics.as_deref(),
-                );
-                if c.regressed && settings.regression.fail && record.status == RunStatus::Pass {
-                    record.status = RunStatus::Fail;
-                }
-                let n = c
-                    .metrics
-                    .iter()
-                    .filter(|m| m.verdict == Verdict::Regression)
-                    .count();
-                if !out.quiet {
-                    eprintln!(
-                        "[{:5.1}s] compare: with run #{id}: {}",
-                        events.t0.elapsed().as_secs_f64(),
-                        if n == 0 {
-                            "no significant regression".to_string()
-                        } else {
-                            format!("{n} significant regression(s)")
-                        }
-                    );
-                }
-                record.comparison = Some(c);
-            }
-        } else if !out.quiet {
-            eprintln!(
-                "[{:5.1}s] compare: no baseline yet (this run becomes one if it passes)",
-                events.t0.elapsed().as_secs_f64()
-            );
-        }
+/// An interrupted audit stores nothing and exits 128 + the signal.
+fn interrupted(sig: i32, out: &OutputPolicy) -> Status {
+    service::kill_registered(libc::SIGKILL, std::time::Duration::from_millis(100));
+    if !out.quiet {
+        eprintln!(
+            "perfaudit: interrupted by {}: the load and the service were stopped; nothing was judged or stored",
+            service::signal_name(sig)
+        );
     }
+    Status::Code(crate::signals::exit_code(sig))
+}
 
-    // Store.
-    if let (Some(h), false) = (history.as_mut(), args.no_store) {
-        let id = h.insert(&record)?;
-        record.id = id;
-        if let Some(c) = record.comparison.as_mut() {
-            c.head_id = id;
-        }
-        if args.set_baseline && record.status == RunStatus::Pass {
-            h.set_baseline(id)?;
-        }
+/// The baseline: `--baseline RUN`, else the project's pinned baseline, else its last passing
+/// run measured on a quiet machine, else its last passing run.
+fn compare_with_baseline(
+    h: &History,
+    args: &AuditArgs,
+    settings: &config::Settings,
+    record: &mut RunRecord,
+    out: &OutputPolicy,
+    t0: Instant,
+) -> anyhow::Result<()> {
+    let base_id = match &args.baseline {
+        Some(r) => Some(h.resolve(r, Some(&settings.project))?),
+        None => h.baseline_id(Some(&settings.project), None)?,
+    };
+    let elapsed = || t0.elapsed().as_secs_f64();
+    let Some(id) = base_id else {
         if !out.quiet {
             eprintln!(
-                "[{:5.1}s] stored run #{id} in {}",
-                events.t0.elapsed().as_secs_f64(),
-                h.path().display()
+                "[{:5.1}s] compare: no baseline yet (this run becomes one if it passes)",
+                elapsed()
             );
         }
+        return Ok(());
+    };
+    let base = h.get(id)?;
+    let diffs = base.environment.differences(&record.environment);
+    if !diffs.is_empty() && settings.regression.refuse_other_environment {
+        record.errors.push(perfaudit_model::run::StageError {
+            stage: "compare".into(),
+            message: format!(
+                "baseline run #{id} was measured in another environment ({}); not compared ([regression] environment = \"refuse\")",
+                diffs.join("; ")
+            ),
+        });
+        record.status = RunStatus::Error;
+        return Ok(());
     }
+    if !diffs.is_empty() && !out.quiet {
+        eprintln!(
+            "perfaudit: WARNING: baseline run #{id} was measured in a different environment; differences may come from the machine, not the code:\n  {}",
+            diffs.join("\n  ")
+        );
+    }
+    let r = &settings.regression;
+    let c = audit::compare::compare(
+        &base,
+        record,
+        audit::compare::Options {
+            threshold: r.threshold,
+            alpha: r.alpha,
+            only: r.metrics.as_deref(),
+            noisy: r.noisy,
+        },
+    );
+    if c.regressed && r.fail && record.status == RunStatus::Pass {
+        record.status = RunStatus::Fail;
+    }
+    let count = |v: Verdict| c.metrics.iter().filter(|m| m.verdict == v).count();
+    let n = count(Verdict::Regression);
+    if !out.quiet {
+        eprintln!(
+            "[{:5.1}s] compare: with run #{id}: {}{}",
+            elapsed(),
+            if n == 0 {
+                "no significant regression".to_string()
+            } else {
+                format!("{n} significant regression(s)")
+            },
+            match (count(Verdict::Noisy), count(Verdict::Inconclusive)) {
+                (0, 0) => String::new(),
+                (a, b) => format!(" ({a} noisy, {b} inconclusive)"),
+            }
+        );
+        for note in &c.noise {
+            eprintln!("perfaudit: WARNING: {note}");
+        }
+    }
+    record.comparison = Some(c);
+    Ok(())
+}
 
-    // Report.
-    for (path, f) in &extra {
-        write_atomically(path, |w| render_run(w, &record, *f, false))?;
+fn store(
+    h: &mut History,
+    args: &AuditArgs,
+    record: &mut RunRecord,
+    out: &OutputPolicy,
+    t0: Instant,
+) -> anyhow::Result<()> {
+    let id = h.insert(record)?;
+    record.id = id;
+    if let Some(c) = record.comparison.as_mut() {
+        c.head_id = id;
+    }
+    if args.set_baseline && record.status == RunStatus::Pass {
+        h.set_baseline(id)?;
+    }
+    if !out.quiet {
+        eprintln!(
+            "[{:5.1}s] stored run #{id} in {}",
+            t0.elapsed().as_secs_f64(),
+            h.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn report(
+    extra: &[(PathBuf, Format)],
+    record: &RunRecord,
+    format: Format,
+    out: &OutputPolicy,
+) -> anyhow::Result<()> {
+    for (path, f) in extra {
+        write_atomically(path, |w| render_run(w, record, *f, false))?;
         // A report is meant to be read (and published): not the temporary file's 0600.
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
     }
-    out.emit(|w| render_run(w, &record, format, out.color))?;
-    Ok(match record.status {
-        RunStatus::Pass => Status::Success,
-        RunStatus::Fail => Status::Failure,
-        RunStatus::Error => Status::Error,
-    })
+    out.emit(|w| render_run(w, record, format, out.color))?;
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! `perfaudit compare BASE HEAD`: regression verdicts per metric between two stored runs.
 //! Exit 1 when a metric regressed significantly.
 
-use crate::audit::{compare::compare, locate_history, units::parse_fraction};
+use crate::audit::compare::{compare, NoisyPolicy, Options};
+use crate::audit::{locate_history, units::parse_fraction};
 use crate::cli::Format;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
@@ -61,8 +62,26 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let (path, settings) = locate_history(args.dir.as_deref(), args.history.as_deref())?;
     let project = settings.as_ref().map(|s| s.project.clone());
     let h = History::open_existing(&path)?;
-    let base = h.load(&args.base, project.as_deref())?;
+    // `baseline` is the head's baseline: the pinned one, else the last passing run before it.
     let head = h.load(&args.head, project.as_deref())?;
+    let base_id = match &args.base {
+        RunRef::Baseline => h
+            .baseline_id(project.as_deref(), Some(head.id))?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "run #{} has no baseline: no pinned baseline and no passing run before it (pin one with `perfaudit report RUN --set-baseline`)",
+                    head.id
+                )
+            })?,
+        r => h.resolve(r, project.as_deref())?,
+    };
+    if base_id == head.id {
+        anyhow::bail!(
+            "BASE and HEAD are both run #{}: a run compared with itself shows nothing",
+            head.id
+        );
+    }
+    let base = h.get(base_id)?;
     let reg = settings.as_ref().map(|s| &s.regression);
     let threshold = match &args.threshold {
         Some(t) => parse_fraction(t).map_err(|e| anyhow::anyhow!("--threshold: {e}"))?,
@@ -79,7 +98,16 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     } else {
         Some(args.metrics.clone())
     };
-    let doc = compare(&base, &head, threshold, alpha, only.as_deref());
+    let doc = compare(
+        &base,
+        &head,
+        Options {
+            threshold,
+            alpha,
+            only: only.as_deref(),
+            noisy: reg.map_or(NoisyPolicy::Warn, |r| r.noisy),
+        },
+    );
     let strict = args.strict_env || reg.is_some_and(|r| r.refuse_other_environment);
     if !doc.environment_differences.is_empty() {
         if strict {

@@ -145,22 +145,42 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             bar.set_message(progress_line(p));
         }
     };
-    let result = perfaudit_load::run(plan, &draw)?;
+    // Ctrl-C (or SIGTERM/SIGHUP) stops the run at once; the summary of what was measured so
+    // far is printed, like wrk and oha, and the exit code is 128 + the signal.
+    crate::signals::install()?;
+    let result = perfaudit_load::run_until(plan, &draw, &|| {
+        crate::signals::received().is_some()
+    })?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     render(&result, format, out)?;
-    if result.responses == 0 && result.requests > 0 && unreachable_only(&result) {
+    if let Some(sig) = crate::signals::received() {
+        if !out.quiet {
+            eprintln!(
+                "perfaudit: interrupted after {:.1}s; the summary covers what ran",
+                result.duration_s
+            );
+        }
+        return Ok(Status::Code(crate::signals::exit_code(sig)));
+    }
+    if result.responses == 0 && result.requests > 0 {
         let kinds: Vec<String> = result
             .errors
             .iter()
             .map(|(k, v)| format!("{k}: {v}"))
             .collect();
         anyhow::bail!(
-            "target {} unreachable ({})",
+            "no request got a response from {} ({}): nothing was measured",
             result.target,
             kinds.join(", ")
         );
+    }
+    if perfaudit_load::all_failed(&result) {
+        if !out.quiet {
+            eprintln!("perfaudit: every request failed");
+        }
+        return Ok(Status::Failure);
     }
     if !result.passed {
         if !out.quiet && !matches!(format, Format::Text) {
@@ -179,12 +199,6 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
 }
 
 /// Only connection-level failures: nothing ever answered.
-fn unreachable_only(r: &LoadResult) -> bool {
-    r.errors
-        .keys()
-        .all(|k| matches!(k.as_str(), "connect_refused" | "connect" | "tls"))
-}
-
 /// The scenario file (if any) with the command line laid over it.
 fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
     let (file, base_dir) = match &args.scenario {

@@ -18,7 +18,6 @@ use perfaudit_report::style::Style;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,22 +101,6 @@ fn duration_arg(s: &str) -> Result<Duration, String> {
 
 fn alert_arg(s: &str) -> Result<AlertRule, String> {
     AlertRule::parse(s)
-}
-
-/// Set by SIGINT/SIGTERM: stop sampling and report what was seen.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_sig: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-fn install_signal_handlers() {
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
 }
 
 /// The streaming samples file.
@@ -238,7 +221,8 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         args.samples.clone(),
     ));
 
-    install_signal_handlers();
+    // SIGINT/SIGTERM/SIGHUP: stop sampling and report what was seen.
+    crate::signals::install()?;
     let handle = match Monitor::start(spec) {
         Ok(h) => h,
         Err(e) => {
@@ -274,7 +258,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         if handle.is_finished() {
             break handle.wait();
         }
-        if INTERRUPTED.load(Ordering::SeqCst) {
+        if crate::signals::received().is_some() {
             break handle.stop();
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -53,7 +53,10 @@ pub fn load_section(name: &str, r: &LoadResult, phase_start_ms: u64) -> LoadSect
         error_rate: r.error_rate,
         errors: r.errors.clone(),
         status: r.status.clone(),
-        latency_us: summary(&r.latency_us),
+        responses: r.responses,
+        scheduled: r.open_model.as_ref().map(|o| o.scheduled),
+        not_sent: r.open_model.as_ref().map_or(0, |o| o.not_sent),
+        latency_us: (r.responses > 0).then(|| summary(&r.latency_us)),
         percentiles: curve(&r.histogram),
         timeline: r
             .timeline

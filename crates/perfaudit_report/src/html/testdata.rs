@@ -114,7 +114,10 @@ pub fn sample_run() -> RunRecord {
                 error_rate: 0.01,
                 errors: BTreeMap::from([("timeout".into(), 3)]),
                 status: BTreeMap::from([("200".into(), 297)]),
-                latency_us: lat,
+                latency_us: Some(lat),
+                responses: 0,
+                scheduled: None,
+                not_sent: 0,
                 percentiles: vec![
                     (0.0, 900.0),
                     (50.0, 10_000.0),
@@ -150,7 +153,10 @@ pub fn sample_run() -> RunRecord {
                 error_rate: 0.0,
                 errors: BTreeMap::new(),
                 status: BTreeMap::from([("200".into(), 100)]),
-                latency_us: lat,
+                latency_us: Some(lat),
+                responses: 0,
+                scheduled: None,
+                not_sent: 0,
                 percentiles: vec![(0.0, 1000.0), (50.0, 20_000.0), (99.0, 90_000.0)],
                 timeline: vec![LoadSecond {
                     t_s: 2.0,

@@ -112,11 +112,11 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
                 l.requests,
                 l.rps,
                 l.error_rate * 100.0,
-                fmt_us(l.latency_us.p50),
-                fmt_us(l.latency_us.p90),
-                fmt_us(l.latency_us.p95),
-                fmt_us(l.latency_us.p99),
-                fmt_us(l.latency_us.max)
+                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p50)),
+                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p90)),
+                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p95)),
+                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p99)),
+                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.max))
             )?;
         }
         writeln!(w)?;
