@@ -197,17 +197,36 @@ fn report_and_compare_read_the_history() {
     let c: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid(&validator("compare.v1.schema.json"), &c);
     assert_eq!(c["regressed"], true);
+    // `baseline` is the head's baseline: run 1 for run 2 (the README's example), none for run 1.
+    let out = perfaudit()
+        .args(["compare", "-C", dir, "baseline", "last", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((c["base_id"].as_i64(), c["head_id"].as_i64()), (Some(1), Some(2)));
     let out = perfaudit()
         .args(["compare", "-C", dir, "baseline", "1"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no significant regression"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no baseline"));
+    // A run is never compared with itself.
+    let out = perfaudit()
+        .args(["compare", "-C", dir, "last", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("compared with itself"));
+    // After a passing run, `baseline last` is that run and its own baseline.
+    let (c3, _) = audit_json(p.path(), None);
+    assert_eq!(c3, 0);
+    let out = perfaudit()
+        .args(["compare", "-C", dir, "baseline", "last", "--format", "json"])
+        .output()
+        .unwrap();
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((c["base_id"].as_i64(), c["head_id"].as_i64()), (Some(1), Some(3)));
     // An unknown run is a usage error.
     let out = perfaudit()
         .args(["compare", "-C", dir, "1", "99"])
@@ -221,7 +240,7 @@ fn config_errors_name_the_line_and_exit_2() {
     let p = tiny_project();
     let cfg = p.path().join("perfaudit.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    let bad = text.replace("connections = 2", "conections = 2");
+    let bad = text.replace("connections = 8", "conections = 8");
     let line = bad
         .lines()
         .position(|l| l.starts_with("conections"))
@@ -304,7 +323,8 @@ fn kill_mid_run(signal: i32) {
     let cfg = p.path().join("perfaudit.toml");
     let text = std::fs::read_to_string(&cfg)
         .unwrap()
-        .replace("1500ms", "60s");
+        .replace("duration = \"5s\"", "duration = \"60s\"")
+        .replace("[service]", "[service]\ncold_starts = 1");
     std::fs::write(&cfg, text).unwrap();
     let pidfile = p.path().join("pid");
     let bin = assert_cmd::cargo::cargo_bin("perfaudit");
@@ -332,8 +352,20 @@ fn kill_mid_run(signal: i32) {
     unsafe {
         libc::kill(child.id() as i32, signal);
     }
+    let signalled = Instant::now();
     let status = child.wait().unwrap();
     assert!(!status.success());
+    if signal != libc::SIGKILL {
+        // The load stops at once (not at its 60 s deadline), the exit code is 128 + N.
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.code(), Some(128 + signal), "{status:?}");
+        assert!(status.signal().is_none());
+        assert!(
+            signalled.elapsed() < Duration::from_secs(8),
+            "the audit took {:?} to stop",
+            signalled.elapsed()
+        );
+    }
     assert!(
         wait_gone(service, Duration::from_secs(10)),
         "the service {service} outlived the audit"
@@ -365,6 +397,11 @@ fn interrupting_the_audit_stops_the_service_and_keeps_the_history() {
 }
 
 #[test]
+fn terminating_the_audit_stores_nothing_and_exits_143() {
+    kill_mid_run(libc::SIGTERM);
+}
+
+#[test]
 fn killing_the_audit_leaves_no_orphan_and_no_damaged_history() {
     kill_mid_run(libc::SIGKILL);
 }
@@ -376,7 +413,7 @@ fn audit_of_the_example_service() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = std::fs::read_to_string(example.join("perfaudit.toml"))
         .unwrap()
-        .replace("duration = \"2s\"", "duration = \"1s\"")
+        .replace("duration = \"6s\"", "duration = \"1s\"")
         .replace("runs = 5", "runs = 2")
         .replace("runs = 3", "runs = 1")
         .replace(
@@ -444,6 +481,49 @@ fn audit_of_the_example_service() {
         .as_array()
         .unwrap()
         .is_empty());
+    // A real run produces exactly the metric catalog's metrics.
+    let scenarios: Vec<(String, Vec<String>)> = run["load"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let eps = l["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect();
+            (l["name"].as_str().unwrap().to_string(), eps)
+        })
+        .collect();
+    let benches: Vec<String> = run["bench"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    let modules: Vec<String> = run["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["module"].as_str().unwrap().to_string())
+        .collect();
+    let names = perfaudit_model::catalog::Names {
+        scenarios: scenarios
+            .iter()
+            .map(|(s, e)| (s.as_str(), e.iter().map(String::as_str).collect()))
+            .collect(),
+        benches: benches.iter().map(String::as_str).collect(),
+        modules: modules.iter().map(String::as_str).collect(),
+    };
+    let mut expected: Vec<String> = perfaudit_model::catalog::expand(&names)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    expected.sort();
+    let mut got: Vec<String> = run["metrics"].as_object().unwrap().keys().cloned().collect();
+    got.sort();
+    assert_eq!(got, expected);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("data-chart=\"Requests per second\""));
     assert!(page.contains("PA307"));
@@ -518,4 +598,108 @@ fn a_baseline_from_another_environment_is_flagged_or_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The tiny project with its config edited.
+fn tiny_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let p = tiny_project();
+    let cfg = p.path().join("perfaudit.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, edit(text)).unwrap();
+    p
+}
+
+fn kpi_of<'a>(run: &'a Value, metric: &str) -> &'a Value {
+    run["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["metric"] == metric)
+        .unwrap_or_else(|| panic!("no KPI {metric}: {:#}", run["kpis"]))
+}
+
+#[test]
+fn nothing_answered_is_an_error_with_no_latency_and_no_throughput() {
+    // A closed port: every request is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = tiny_with(|t| {
+        t.replace(
+            "url = \"/work\"",
+            &format!("url = \"http://127.0.0.1:{port}/work\""),
+        )
+        .replace("duration = \"5s\"", "duration = \"1s\"")
+    });
+    let (code, run) = audit_json(p.path(), None);
+    assert_eq!(code, 2, "{:#}", run["errors"]);
+    assert_valid(&validator("run.v1.schema.json"), &run);
+    assert_eq!(run["status"], "error");
+    let l = &run["load"][0];
+    assert!(l.get("latency_us").is_none(), "{l:#}");
+    assert_eq!(l["responses"], 0);
+    assert_eq!(l["rps"], 0.0);
+    assert!(l["requests"].as_u64().unwrap() > 0);
+    assert!(run["metrics"].get("latency.p95").is_none());
+    assert_eq!(run["metrics"]["rps"]["value"], 0.0);
+    let k = kpi_of(&run, "latency.p95");
+    assert_eq!(k["status"], "fail");
+    assert!(k["value"].is_null());
+    assert_eq!(kpi_of(&run, "rps")["status"], "fail");
+    let msg = run["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("no request got a response"), "{msg}");
+}
+
+#[test]
+fn a_load_where_every_request_failed_fails_the_audit() {
+    // Every request answers 404.
+    let p = tiny_with(|t| {
+        t.replace("url = \"/work\"", "url = \"/missing\"")
+            .replace("\"error_rate\" = \"< 1%\"\n", "")
+            .replace("duration = \"5s\"", "duration = \"1s\"")
+    });
+    let (code, run) = audit_json(p.path(), None);
+    assert_eq!(code, 1, "{:#}", run["kpis"]);
+    assert_eq!(run["status"], "fail");
+    let k = kpi_of(&run, "load.work.error_rate");
+    assert_eq!(k["status"], "fail");
+    assert!(k["message"].as_str().unwrap().contains("every request"));
+    assert_eq!(run["load"][0]["error_rate"], 1.0);
+}
+
+#[test]
+fn open_model_requests_never_sent_are_errors_in_the_record() {
+    // 400 requests/s on one connection to a 40 ms endpoint: most can never be sent.
+    let p = tiny_with(|t| {
+        t.replace("connections = 8", "connections = 1\nrate = 400")
+            .replace("duration = \"5s\"", "duration = \"2s\"")
+    });
+    let (code, run) = audit_json(p.path(), None);
+    assert_eq!(code, 1, "{:#}", run["kpis"]);
+    assert_valid(&validator("run.v1.schema.json"), &run);
+    let l = &run["load"][0];
+    let not_sent = l["not_sent"].as_u64().unwrap();
+    assert!(not_sent > 300, "{l:#}");
+    assert_eq!(l["errors"]["not_sent"].as_u64(), Some(not_sent));
+    assert!(l["scheduled"].as_u64().unwrap() >= 700);
+    assert!(l["requests"].as_u64().unwrap() >= not_sent + l["responses"].as_u64().unwrap());
+    assert!(l["error_rate"].as_f64().unwrap() > 0.5);
+    assert_eq!(kpi_of(&run, "error_rate")["status"], "fail");
+}
+
+#[test]
+fn scenario_and_endpoint_kpis_are_judged() {
+    let p = tiny_with(|t| {
+        t.replace(
+            "[kpis]",
+            "[kpis]\n\"load.work.latency.p95\" = \"< 10ms\"\n\"load.work.work.latency.p95\" = \"< 5s\"",
+        )
+        .replace("duration = \"5s\"", "duration = \"1s\"")
+    });
+    let (code, run) = audit_json(p.path(), None);
+    assert_eq!(code, 1);
+    assert_eq!(kpi_of(&run, "load.work.latency.p95")["status"], "fail");
+    assert_eq!(kpi_of(&run, "load.work.work.latency.p95")["status"], "pass");
 }

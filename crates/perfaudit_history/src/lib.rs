@@ -392,8 +392,9 @@ impl History {
         })
     }
 
-    /// The baseline of a project: the pinned one if any, else the last passing run
-    /// (excluding `before`, and only runs older than it when given).
+    /// The baseline of a project: the pinned one if any, else the last passing run measured
+    /// on a quiet machine, else the last passing run (only runs older than `before` when
+    /// given).
     pub fn baseline_id(&self, project: Option<&str>, before: Option<i64>) -> Result<Option<i64>> {
         let pinned: Option<i64> = self
             .conn
@@ -408,10 +409,19 @@ impl History {
         if pinned.is_some() {
             return Ok(pinned);
         }
+        // A run measured on a noisy machine (another tenant used a tenth of the cores, or the
+        // hypervisor stole 5%, in some stage: the same rule as `StageNoise::is_noisy`) is
+        // chosen only when no quiet passing run exists.
         self.conn
             .query_row(
                 "SELECT id FROM runs WHERE status = 'pass' AND (?1 IS NULL OR project = ?1)
-                 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT 1",
+                 AND (?2 IS NULL OR id < ?2)
+                 ORDER BY EXISTS(
+                     SELECT 1 FROM json_each(runs.record, '$.noise') n
+                     WHERE json_extract(n.value, '$.other_cores')
+                               >= 0.1 * max(1, json_extract(n.value, '$.cores'))
+                        OR json_extract(n.value, '$.steal_pct') >= 5.0
+                 ), id DESC LIMIT 1",
                 params![project, before],
                 |x| x.get(0),
             )

@@ -50,7 +50,52 @@ fn record(project: &str, status: RunStatus, p95: f64) -> RunRecord {
         imports: vec![],
         comparison: None,
         errors: vec![],
+        noise: vec![],
     }
+}
+
+fn noisy(mut r: RunRecord, other_cores: f64) -> RunRecord {
+    r.noise.push(StageNoise {
+        stage: "load".into(),
+        wall_s: 10.0,
+        loadavg_before: 1.0,
+        loadavg_after: 2.0,
+        other_cores,
+        steal_pct: 0.0,
+        available_cores: 2.0 - other_cores,
+        cores: 2,
+    });
+    r
+}
+
+#[test]
+fn baseline_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(dir.path().join("h.db")).unwrap();
+    // No passing run: no baseline.
+    let f1 = h.insert(&record("p", RunStatus::Fail, 1.0)).unwrap();
+    assert_eq!(h.baseline_id(Some("p"), None).unwrap(), None);
+    let p2 = h.insert(&noisy(record("p", RunStatus::Pass, 1.0), 0.01)).unwrap();
+    // The last passing run before the judged one, never the judged one itself.
+    assert_eq!(h.baseline_id(Some("p"), None).unwrap(), Some(p2));
+    assert_eq!(h.baseline_id(Some("p"), Some(p2)).unwrap(), None);
+    let f3 = h.insert(&record("p", RunStatus::Fail, 1.0)).unwrap();
+    assert_eq!(h.baseline_id(Some("p"), Some(f3)).unwrap(), Some(p2));
+    // A passing run measured on a busy machine is chosen only when no quiet one exists.
+    let n4 = h.insert(&noisy(record("p", RunStatus::Pass, 1.0), 1.0)).unwrap();
+    assert_eq!(h.baseline_id(Some("p"), None).unwrap(), Some(p2));
+    let mut only_noisy = History::open(dir.path().join("n.db")).unwrap();
+    let n = only_noisy
+        .insert(&noisy(record("p", RunStatus::Pass, 1.0), 1.0))
+        .unwrap();
+    assert_eq!(only_noisy.baseline_id(Some("p"), None).unwrap(), Some(n));
+    // An explicit baseline wins over both, also a failed run, for the runs after it.
+    h.set_baseline(f1).unwrap();
+    assert_eq!(h.baseline_id(Some("p"), None).unwrap(), Some(f1));
+    assert_eq!(h.baseline_id(Some("p"), Some(n4)).unwrap(), Some(f1));
+    assert_eq!(h.baseline_id(Some("p"), Some(f1)).unwrap(), None);
+    // Other projects are not seen.
+    assert_eq!(h.baseline_id(Some("q"), None).unwrap(), None);
 }
 
 #[test]

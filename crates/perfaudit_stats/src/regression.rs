@@ -14,7 +14,7 @@
 //! `Inconclusive` with the sample size per side that could, never "noise". Counts (findings)
 //! are exact: the threshold alone decides. Improvements are never regressions.
 
-use crate::exact::{exact_p_value, min_p_value, samples_needed, EXACT_LIMIT};
+use crate::exact::{exact_p_value, exact_p_value_ties, min_p_value, samples_needed, EXACT_LIMIT};
 use crate::mann_whitney::mann_whitney_u;
 
 /// The evidence behind one metric value.
@@ -94,6 +94,11 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
     let mw = mann_whitney_u(a, b)?;
     if !ties && a.len() * b.len() <= EXACT_LIMIT {
         return exact_p_value(mw.u, a.len(), b.len());
+    }
+    if ties {
+        if let Some(p) = exact_p_value_ties(a, b) {
+            return Some(p);
+        }
     }
     Some(mw.p_value)
 }
@@ -307,11 +312,14 @@ mod tests {
     }
 
     #[test]
-    fn ties_fall_back_to_the_normal_approximation() {
+    fn ties_use_the_permutation_distribution_small_and_the_normal_approximation_large() {
         let a = [1.0, 1.0, 2.0, 2.0, 3.0, 3.0];
         let b = [1.0, 2.0, 2.0, 3.0, 3.0, 3.0];
         let p = mann_whitney_p(&a, &b).unwrap();
-        let n = mann_whitney_u(&a, &b).unwrap().p_value;
-        assert_eq!(p, n);
+        assert_eq!(p, exact_p_value_ties(&a, &b).unwrap());
+        let a: Vec<f64> = (0..40).map(|i| (i % 5) as f64).collect();
+        let b: Vec<f64> = (0..40).map(|i| (i % 4) as f64).collect();
+        let p = mann_whitney_p(&a, &b).unwrap();
+        assert_eq!(p, mann_whitney_u(&a, &b).unwrap().p_value);
     }
 }

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,8 +21,10 @@ class Request:
 
 
 class App:
-    def __init__(self):
+    def __init__(self, slowdown=0.0):
         self.routes = []
+        # Extra delay per request, as a fraction of the time the request took.
+        self.slowdown = slowdown
 
     def route(self, method, pattern):
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
@@ -63,6 +66,7 @@ def make_handler(app, before_request=None):
         def _serve(self, method):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            started = time.perf_counter()
             if before_request is not None:
                 before_request()
             try:
@@ -70,6 +74,8 @@ def make_handler(app, before_request=None):
             except Exception as exc:  # one bad request must not kill the server
                 status, payload = 500, {"error": type(exc).__name__, "detail": str(exc)}
             data = json.dumps(payload).encode()
+            if app.slowdown > 0:
+                time.sleep(app.slowdown * (time.perf_counter() - started))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
