@@ -313,8 +313,14 @@ mod tests {
         let link2 = d.path().join("link2.txt");
         std::os::unix::fs::symlink(&link, &link2).unwrap();
         write(&link2, "new").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert!(std::fs::symlink_metadata(&link2).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::symlink_metadata(&link2)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         // The temporary file was made next to the target, and is gone.
         assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 1);
@@ -326,8 +332,14 @@ mod tests {
         let link = d.path().join("link.txt");
         std::os::unix::fs::symlink("made.txt", &link).unwrap();
         write(&link, "hello").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert_eq!(std::fs::read_to_string(d.path().join("made.txt")).unwrap(), "hello");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("made.txt")).unwrap(),
+            "hello"
+        );
     }
 
     #[test]
@@ -360,7 +372,10 @@ mod tests {
         };
         write(&fifo, "through the pipe").unwrap();
         assert_eq!(reader.join().unwrap(), "through the pipe");
-        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
     }
 
     #[test]
@@ -387,16 +402,28 @@ mod tests {
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&dev, &link).unwrap();
         write(&link, "discarded").unwrap();
-        assert!(std::fs::symlink_metadata(&dev).unwrap().file_type().is_char_device());
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&dev)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 
     #[test]
     fn inherited_descriptor_paths() {
-        assert!(is_inherited_fd_path(std::path::Path::new("/proc/self/fd/1")));
-        assert!(is_inherited_fd_path(std::path::Path::new("/proc/123/fd/12")));
+        assert!(is_inherited_fd_path(std::path::Path::new(
+            "/proc/self/fd/1"
+        )));
+        assert!(is_inherited_fd_path(std::path::Path::new(
+            "/proc/123/fd/12"
+        )));
         assert!(is_inherited_fd_path(std::path::Path::new("/dev/fd/2")));
-        assert!(!is_inherited_fd_path(std::path::Path::new("/proc/self/fdinfo/1")));
+        assert!(!is_inherited_fd_path(std::path::Path::new(
+            "/proc/self/fdinfo/1"
+        )));
         assert!(!is_inherited_fd_path(std::path::Path::new("/dev/fd/")));
         assert!(!is_inherited_fd_path(std::path::Path::new("/tmp/fd/1")));
         // /dev/stdout -> /proc/self/fd/1: written through, whatever fd 1 is.

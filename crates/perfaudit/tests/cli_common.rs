@@ -118,7 +118,10 @@ fn output_to_a_fifo_is_written_through() {
         .success();
     let text = reader.join().unwrap();
     assert!(text.contains("PA503"));
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -135,7 +138,10 @@ fn output_through_a_symlink_writes_its_target() {
         .arg(&link)
         .assert()
         .success();
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(text.contains("PA503"));
 }
@@ -157,7 +163,10 @@ fn output_to_a_device_node_keeps_the_device() {
         .assert()
         .success();
     let m = std::fs::symlink_metadata(&dev).unwrap();
-    assert!(m.file_type().is_char_device(), "the device node was replaced");
+    assert!(
+        m.file_type().is_char_device(),
+        "the device node was replaced"
+    );
     assert_eq!(m.rdev(), libc::makedev(1, 3));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
