@@ -23,11 +23,12 @@ fn perfaudit() -> std::process::Command {
 fn is_gone(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        Ok(s) => s
-            .rsplit(')')
-            .next()
-            .and_then(|r| r.split_whitespace().next())
-            == Some("Z"),
+        Ok(s) => {
+            s.rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next())
+                == Some("Z")
+        }
     }
 }
 
@@ -136,7 +137,10 @@ fn sigkill_of_the_audit_ends_prefork_workers_and_a_setsid_daemon_within_2s() {
     std::thread::sleep(Duration::from_millis(500));
     sigkill(&mut child);
     let left = survivors(&pids, Duration::from_secs(2));
-    assert!(left.is_empty(), "survived kill -9 of perfaudit: {left:?} of {pids:?}");
+    assert!(
+        left.is_empty(),
+        "survived kill -9 of perfaudit: {left:?} of {pids:?}"
+    );
 }
 
 #[test]
@@ -170,7 +174,10 @@ fn sigkill_of_bench_ends_the_shell_and_its_child() {
     let pids = wait_pids(&pidfile, 2, &mut child);
     sigkill(&mut child);
     let left = survivors(&pids, Duration::from_secs(2));
-    assert!(left.is_empty(), "survived kill -9 of bench: {left:?} of {pids:?}");
+    assert!(
+        left.is_empty(),
+        "survived kill -9 of bench: {left:?} of {pids:?}"
+    );
 }
 
 #[test]
@@ -193,7 +200,10 @@ fn sigterm_and_sighup_of_bench_end_the_shell_and_its_child() {
         }
         let _ = child.wait();
         let left = survivors(&pids, Duration::from_secs(2));
-        assert!(left.is_empty(), "signal {sig}: survivors {left:?} of {pids:?}");
+        assert!(
+            left.is_empty(),
+            "signal {sig}: survivors {left:?} of {pids:?}"
+        );
     }
 }
 
@@ -255,5 +265,8 @@ store = false
     let pids = wait_pids(&pidfile, 1, &mut child);
     sigkill(&mut child);
     let left = survivors(&pids, Duration::from_secs(2));
-    assert!(left.is_empty(), "[[imports]] survivors: {left:?} of {pids:?}");
+    assert!(
+        left.is_empty(),
+        "[[imports]] survivors: {left:?} of {pids:?}"
+    );
 }

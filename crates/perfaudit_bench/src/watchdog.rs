@@ -242,7 +242,8 @@ impl Supervised {
         drop(status_w);
         let mut watchdog = spawned?;
         let control = watchdog.stdin.take();
-        let status = std::sync::Arc::new((Mutex::new(Status::default()), std::sync::Condvar::new()));
+        let status =
+            std::sync::Arc::new((Mutex::new(Status::default()), std::sync::Condvar::new()));
         let (first_tx, first_rx) = std::sync::mpsc::channel::<Result<u32, String>>();
         let st = status.clone();
         std::thread::Builder::new()
@@ -390,7 +391,9 @@ fn read_status(
             lock(m).done = n.trim().parse().ok();
         }
     }
-    let _ = first.send(Err("0 the watchdog ended before it started the command".into()));
+    let _ = first.send(Err(
+        "0 the watchdog ended before it started the command".into()
+    ));
     let (m, cv) = &*st;
     lock(m).closed = true;
     cv.notify_all();
@@ -591,7 +594,13 @@ mod tests {
 
     #[test]
     fn descendants_follow_the_parent_links() {
-        let procs = vec![(10, 1, 10), (11, 10, 11), (12, 11, 11), (13, 12, 13), (20, 1, 20)];
+        let procs = vec![
+            (10, 1, 10),
+            (11, 10, 11),
+            (12, 11, 11),
+            (13, 12, 13),
+            (20, 1, 20),
+        ];
         let mut d = descendants(10, &procs);
         d.sort();
         assert_eq!(d, vec![(11, 11), (12, 11), (13, 13)]);

@@ -6,10 +6,10 @@
 //! pipe from perfaudit close and kills the whole tree, daemonized and `setsid` processes too).
 
 use super::config::ServiceSettings;
+use perfaudit_bench::watchdog::Supervised;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use perfaudit_bench::watchdog::Supervised;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
