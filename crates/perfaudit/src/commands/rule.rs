@@ -4,8 +4,8 @@ use crate::cli::Format;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
-use perfaudit_scan::rules::codes::{self, RuleMeta};
-use perfaudit_scan::rules::docs::{self, RuleDoc};
+use perfaudit_scan::rules::codes::{self, RuleMeta, RULES};
+use perfaudit_scan::rules::docs::RuleDoc;
 use serde_json::json;
 use std::io::{self, Write};
 
@@ -27,17 +27,19 @@ pub fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         &[Format::Text, Format::Markdown, Format::Json],
     )?;
     let selected: Vec<&'static RuleMeta> = match &args.code {
-        None => codes::RULES.iter().collect(),
-        Some(c) => {
-            let m = codes::matching(c);
-            if m.is_empty() {
+        None => RULES.iter().collect(),
+        Some(c) => match codes::matching(c) {
+            Some(m) => m.iter().map(|r| r.meta()).collect(),
+            None => {
+                let hint = codes::suggest(c)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 anyhow::bail!(
-                    "unknown rule `{c}` (run `perfaudit rule` to list the {} rules)",
-                    codes::RULES.len()
+                    "unknown rule `{c}`{hint} (run `perfaudit rule` to list the {} rules)",
+                    RULES.len()
                 );
             }
-            m
-        }
+        },
     };
     let exact = args.code.as_deref().and_then(codes::lookup).is_some();
     let full = args.all || exact;
@@ -50,7 +52,19 @@ pub fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
 }
 
 fn doc_of(r: &RuleMeta) -> &'static RuleDoc {
-    docs::doc(r.code).expect("every code has a doc (tested)")
+    r.doc
+}
+
+/// How a rule is enabled, for the full doc: by default, or only when selected (and why).
+fn enablement(r: &RuleMeta) -> String {
+    match r.opt_in {
+        Some(why) => format!(
+            "Opt-in: runs only when selected by its code (`--select {}`) or by `--select ALL`, \
+not by default nor by a prefix, because {why}.",
+            r.code
+        ),
+        None => "Enabled by default.".to_string(),
+    }
 }
 
 fn write_json(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Result<()> {
@@ -63,7 +77,12 @@ fn write_json(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Result<
                 "group": r.group.letter().to_string(),
                 "group_title": r.group.title(),
                 "severity": r.severity.as_str(),
+                "stage": r.stage.as_str(),
+                "opt_in": r.opt_in.is_some(),
             });
+            if let Some(why) = r.opt_in {
+                v["opt_in_reason"] = json!(why);
+            }
             if full {
                 let d = doc_of(r);
                 v["doc"] = json!({
@@ -87,15 +106,7 @@ fn write_markdown(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Res
         writeln!(w, "| code | name | group | severity |")?;
         writeln!(w, "|---|---|---|---|")?;
         for r in rules {
-            writeln!(
-                w,
-                "| {} | {} | {}. {} | {} |",
-                r.code,
-                r.name,
-                r.group.letter(),
-                r.group.title(),
-                r.severity.as_str()
-            )?;
+            writeln!(w, "{}", r.catalog_row())?;
         }
         return Ok(());
     }
@@ -113,6 +124,8 @@ fn write_markdown(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Res
             r.group.title(),
             r.severity.as_str()
         )?;
+        writeln!(w)?;
+        writeln!(w, "{}", enablement(r))?;
         for (title, text, code) in sections(d) {
             writeln!(w)?;
             writeln!(w, "### {title}")?;
@@ -154,9 +167,10 @@ fn write_text(w: &mut dyn Write, rules: &[&RuleMeta], full: bool, color: bool) -
                 writeln!(w, "{bold}{}. {}{reset}", r.group.letter(), r.group.title())?;
                 group = Some(r.group);
             }
+            let opt_in = if r.opt_in.is_some() { " (opt-in)" } else { "" };
             writeln!(
                 w,
-                "  {bold}{}{reset}  {:<width$}  {dim}{}{reset}",
+                "  {bold}{}{reset}  {:<width$}  {dim}{}{opt_in}{reset}",
                 r.code,
                 r.name,
                 r.severity.as_str()
@@ -177,6 +191,9 @@ fn write_text(w: &mut dyn Write, rules: &[&RuleMeta], full: bool, color: bool) -
             r.group.title(),
             r.severity.as_str()
         )?;
+        for line in wrap(&enablement(r), 94) {
+            writeln!(w, "{dim}{line}{reset}")?;
+        }
         for (title, text, code) in sections(d) {
             writeln!(w)?;
             writeln!(w, "{bold}{title}{reset}")?;
