@@ -204,7 +204,10 @@ fn report_and_compare_read_the_history() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let c: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((c["base_id"].as_i64(), c["head_id"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(
+        (c["base_id"].as_i64(), c["head_id"].as_i64()),
+        (Some(1), Some(2))
+    );
     let out = perfaudit()
         .args(["compare", "-C", dir, "baseline", "1"])
         .output()
@@ -226,7 +229,10 @@ fn report_and_compare_read_the_history() {
         .output()
         .unwrap();
     let c: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((c["base_id"].as_i64(), c["head_id"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(
+        (c["base_id"].as_i64(), c["head_id"].as_i64()),
+        (Some(1), Some(3))
+    );
     // An unknown run is a usage error.
     let out = perfaudit()
         .args(["compare", "-C", dir, "1", "99"])
@@ -521,7 +527,12 @@ fn audit_of_the_example_service() {
         .map(|(n, _)| n)
         .collect();
     expected.sort();
-    let mut got: Vec<String> = run["metrics"].as_object().unwrap().keys().cloned().collect();
+    let mut got: Vec<String> = run["metrics"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     got.sort();
     assert_eq!(got, expected);
     let page = std::fs::read_to_string(&html).unwrap();

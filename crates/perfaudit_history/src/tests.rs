@@ -75,14 +75,18 @@ fn baseline_rules() {
     // No passing run: no baseline.
     let f1 = h.insert(&record("p", RunStatus::Fail, 1.0)).unwrap();
     assert_eq!(h.baseline_id(Some("p"), None).unwrap(), None);
-    let p2 = h.insert(&noisy(record("p", RunStatus::Pass, 1.0), 0.01)).unwrap();
+    let p2 = h
+        .insert(&noisy(record("p", RunStatus::Pass, 1.0), 0.01))
+        .unwrap();
     // The last passing run before the judged one, never the judged one itself.
     assert_eq!(h.baseline_id(Some("p"), None).unwrap(), Some(p2));
     assert_eq!(h.baseline_id(Some("p"), Some(p2)).unwrap(), None);
     let f3 = h.insert(&record("p", RunStatus::Fail, 1.0)).unwrap();
     assert_eq!(h.baseline_id(Some("p"), Some(f3)).unwrap(), Some(p2));
     // A passing run measured on a busy machine is chosen only when no quiet one exists.
-    let n4 = h.insert(&noisy(record("p", RunStatus::Pass, 1.0), 1.0)).unwrap();
+    let n4 = h
+        .insert(&noisy(record("p", RunStatus::Pass, 1.0), 1.0))
+        .unwrap();
     assert_eq!(h.baseline_id(Some("p"), None).unwrap(), Some(p2));
     let mut only_noisy = History::open(dir.path().join("n.db")).unwrap();
     let n = only_noisy

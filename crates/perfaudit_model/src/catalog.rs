@@ -135,9 +135,9 @@ const fn row(
 
 use Better::{Higher, Lower};
 use Evidence as E;
+use Scope::*;
 use Source as S;
 use Stat as St;
-use Scope::*;
 
 /// Every metric. Latency statistics of the whole run are the worst scenario's (see
 /// [`WORST_SCENARIO`]).

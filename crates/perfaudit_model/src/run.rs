@@ -79,9 +79,16 @@ pub struct StageNoise {
 
 impl StageNoise {
     /// Busy enough to move measurements: another tenant used at least a tenth of the machine,
-    /// or the hypervisor stole at least 5%.
+    /// the hypervisor stole at least 5%, or the run queue was more than twice the cores
+    /// (1-minute load average): every runnable task then gets a fraction of a core.
     pub fn is_noisy(&self) -> bool {
-        self.other_cores >= 0.1 * f64::from(self.cores.max(1)) || self.steal_pct >= 5.0
+        let cores = f64::from(self.cores.max(1));
+        self.other_cores >= 0.1 * cores || self.steal_pct >= 5.0 || self.load_per_core() > 2.0
+    }
+
+    /// The larger of the load averages before and after, per core.
+    pub fn load_per_core(&self) -> f64 {
+        self.loadavg_before.max(self.loadavg_after) / f64::from(self.cores.max(1))
     }
 }
 

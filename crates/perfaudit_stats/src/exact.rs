@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(c[0], 1.0);
         assert_eq!(c[..=2].iter().sum::<f64>(), 4.0); // u=0:1, u=1:1, u=2:2
         assert_eq!(c[..=4].iter().sum::<f64>(), 12.0); // 12/252 = 0.0476 (Table A7: 0.0476)
-        // Symmetric around nm/2.
+                                                       // Symmetric around nm/2.
         for u in 0..=25 {
             assert_eq!(c[u], c[25 - u]);
         }

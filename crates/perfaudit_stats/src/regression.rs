@@ -54,7 +54,10 @@ pub enum Change {
     Noise,
     /// Beyond the threshold, but the samples cannot reach p < α at all: `have` units on the
     /// smaller side, `need` per side would (0: no independent evidence on a side).
-    Inconclusive { have: usize, need: usize },
+    Inconclusive {
+        have: usize,
+        need: usize,
+    },
     /// Within the threshold.
     Unchanged,
 }

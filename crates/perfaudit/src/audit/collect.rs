@@ -286,9 +286,13 @@ fn extract(d: &MetricDef, name: &str, run: &RunRecord, sc: &[Scenario<'_>]) -> O
             };
             Some(metric(d, v, Some(sc.iter().flat_map(rps_units).collect())))
         }
-        Source::Requests => {
-            (!sc.is_empty()).then(|| metric(d, sc.iter().map(|s| s.section.requests).sum::<u64>() as f64, None))
-        }
+        Source::Requests => (!sc.is_empty()).then(|| {
+            metric(
+                d,
+                sc.iter().map(|s| s.section.requests).sum::<u64>() as f64,
+                None,
+            )
+        }),
         Source::ErrorRate => {
             let requests: u64 = sc.iter().map(|s| s.section.requests).sum();
             if sc.is_empty() {
@@ -303,7 +307,11 @@ fn extract(d: &MetricDef, name: &str, run: &RunRecord, sc: &[Scenario<'_>]) -> O
             } else {
                 0.0
             };
-            Some(metric(d, v, Some(sc.iter().flat_map(error_units).collect())))
+            Some(metric(
+                d,
+                v,
+                Some(sc.iter().flat_map(error_units).collect()),
+            ))
         }
         Source::ColdStart => {
             let s = run.service.as_ref()?;

@@ -5,8 +5,7 @@
 
 use perfaudit_model::catalog::{self, Evidence, MetricDef, Source};
 use perfaudit_model::run::{
-    Better, CompareDocument, Distribution, Metric, MetricComparison, RunRecord, StageNoise,
-    Verdict,
+    Better, CompareDocument, Distribution, Metric, MetricComparison, RunRecord, StageNoise, Verdict,
 };
 use perfaudit_stats::regression::{judge, Change, Evidence as Units, Settings};
 
@@ -87,13 +86,18 @@ fn busier(base: &RunRecord, head: &RunRecord, stage_name: &str) -> Option<String
     if !h.is_noisy() {
         return None;
     }
-    let (b_other, b_steal) = stage(base, stage_name).map_or((0.0, 0.0), |b| (b.other_cores, b.steal_pct));
+    let b = stage(base, stage_name);
+    let (b_other, b_steal, b_load) = b.map_or((0.0, 0.0, 0.0), |b| {
+        (b.other_cores, b.steal_pct, b.load_per_core())
+    });
     let more_other = h.other_cores - b_other >= 0.1 * f64::from(h.cores.max(1));
     let more_steal = h.steal_pct - b_steal >= 5.0;
-    (more_other || more_steal).then(|| {
+    // A longer run queue: oversubscribed, and at least a quarter longer than the base's.
+    let more_load = h.load_per_core() > 2.0 && h.load_per_core() >= 1.25 * b_load;
+    (more_other || more_steal || more_load).then(|| {
         format!(
-            "the machine was busier during the head's {stage_name} stage: other work used {:.2} cores (base {:.2}), steal {:.1}% (base {:.1}%), {:.2} of {} cores left",
-            h.other_cores, b_other, h.steal_pct, b_steal, h.available_cores, h.cores
+            "the machine was busier during the head's {stage_name} stage: other work used {:.2} cores (base {:.2}), steal {:.1}% (base {:.1}%), load average {:.1} per core (base {:.1}), {:.2} of {} cores left",
+            h.other_cores, b_other, h.steal_pct, b_steal, h.load_per_core(), b_load, h.available_cores, h.cores
         )
     })
 }

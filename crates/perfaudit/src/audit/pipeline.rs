@@ -127,8 +127,8 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> Outcome {
         run: new_record(settings),
         loads: Vec::new(),
     };
-    let stages: [&dyn Fn(&mut Ctx<'_>, &Settings); 4] =
-        [&scan_stage, &imports_stage, &bench_stage, &service_stage];
+    type Stage = dyn Fn(&mut Ctx<'_>, &Settings);
+    let stages: [&Stage; 4] = [&scan_stage, &imports_stage, &bench_stage, &service_stage];
     for stage in stages {
         if let Some(sig) = signals::received() {
             return Outcome::Interrupted(sig);
@@ -174,7 +174,8 @@ fn imports_stage(cx: &mut Ctx<'_>, settings: &Settings) {
         if signals::received().is_some() {
             return;
         }
-        cx.ev.stage(&format!("imports: {} ({} runs)", i.module, i.runs));
+        cx.ev
+            .stage(&format!("imports: {} ({} runs)", i.module, i.runs));
         match super::stages::imports(i) {
             Ok(s) => {
                 cx.ev.stage(&format!(
@@ -217,16 +218,19 @@ fn bench_stage(cx: &mut Ctx<'_>, settings: &Settings) {
     cx.noise(probe, "bench", 0.0);
 }
 
+/// Why a start failed, and the service section of the failed start (when it was spawned).
+type StartError = (String, Option<ServiceSection>);
+
 /// Start the service and wait until it is ready: the cold start.
-fn start_once(svc: &ServiceSettings) -> Result<(Service, std::time::Duration), (String, Option<ServiceSection>)> {
+fn start_once(svc: &ServiceSettings) -> Result<(Service, std::time::Duration), Box<StartError>> {
     let spawned = Instant::now();
-    let mut service = Service::spawn(svc).map_err(|e| (format!("{e:#}"), None))?;
+    let mut service = Service::spawn(svc).map_err(|e| Box::new((format!("{e:#}"), None)))?;
     match service.wait_ready(svc.ready_timeout, spawned) {
         Ok(cold) => Ok((service, cold)),
         Err(e) => {
             let tail = service.stderr_tail();
             let stopped = service.stop();
-            Err((
+            Err(Box::new((
                 format!("{e:#}"),
                 Some(ServiceSection {
                     command: svc.display.clone(),
@@ -236,7 +240,7 @@ fn start_once(svc: &ServiceSettings) -> Result<(Service, std::time::Duration), (
                     stopped,
                     stderr_tail: tail,
                 }),
-            ))
+            )))
         }
     }
 }
@@ -273,7 +277,8 @@ fn service_stage(cx: &mut Ctx<'_>, settings: &Settings) {
             svc.cold_starts
         ));
         match start_once(svc) {
-            Err((e, section)) => {
+            Err(err) => {
+                let (e, section) = *err;
                 cx.run.service = section;
                 cx.fail("service", e);
                 return;
@@ -408,8 +413,8 @@ fn load_one(cx: &mut Ctx<'_>, l: &LoadSettings, port: Option<u16>) -> Option<Loa
     }
 }
 
-/// 4. Metrics, KPIs and the run's status. A scenario where every request failed fails the
-/// audit (a built-in check next to the KPIs) even when no KPI names it.
+/// Metrics, KPIs and the run's status (the fourth stage). A scenario where every request
+/// failed fails the audit (a built-in check next to the KPIs) even when no KPI names it.
 fn judge(settings: &Settings, run: &mut RunRecord, loads: &[LoadResult]) {
     run.metrics = collect::metrics(run, loads);
     run.kpis = settings

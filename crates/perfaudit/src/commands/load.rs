@@ -148,9 +148,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     // Ctrl-C (or SIGTERM/SIGHUP) stops the run at once; the summary of what was measured so
     // far is printed, like wrk and oha, and the exit code is 128 + the signal.
     crate::signals::install()?;
-    let result = perfaudit_load::run_until(plan, &draw, &|| {
-        crate::signals::received().is_some()
-    })?;
+    let result = perfaudit_load::run_until(plan, &draw, &|| crate::signals::received().is_some())?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -160,15 +160,20 @@ pub fn load(out: &mut String, load: &[LoadSection]) {
             l.error_rate,
             l.error_rate * 100.0,
             l.latency_us.map_or(-1.0, |x| x.p50),
-            l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p50)),
+            l.latency_us
+                .map_or_else(|| "—".to_string(), |x| fmt_us(x.p50)),
             l.latency_us.map_or(-1.0, |x| x.p90),
-            l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p90)),
+            l.latency_us
+                .map_or_else(|| "—".to_string(), |x| fmt_us(x.p90)),
             l.latency_us.map_or(-1.0, |x| x.p95),
-            l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p95)),
+            l.latency_us
+                .map_or_else(|| "—".to_string(), |x| fmt_us(x.p95)),
             l.latency_us.map_or(-1.0, |x| x.p99),
-            l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p99)),
+            l.latency_us
+                .map_or_else(|| "—".to_string(), |x| fmt_us(x.p99)),
             l.latency_us.map_or(-1.0, |x| x.max),
-            l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.max)),
+            l.latency_us
+                .map_or_else(|| "—".to_string(), |x| fmt_us(x.max)),
         );
     }
     out.push_str("</tbody></table>");

@@ -100,6 +100,7 @@ pub fn sample_run() -> RunRecord {
             command: "python3 app.py".into(),
             ready_url: "http://127.0.0.1:1234/health".into(),
             cold_start_s: 0.8,
+            cold_starts_s: vec![0.8],
             stopped: "stopped by SIGTERM".into(),
             stderr_tail: vec![EVIL.into()],
         }),
@@ -235,6 +236,8 @@ pub fn sample_run() -> RunRecord {
                     change: Some(0.4),
                     p_value: Some(1e-9),
                     verdict: Verdict::Regression,
+                    units: None,
+                    reason: None,
                 },
                 MetricComparison {
                     metric: "rss.max".into(),
@@ -244,13 +247,17 @@ pub fn sample_run() -> RunRecord {
                     change: Some(0.02),
                     p_value: None,
                     verdict: Verdict::Unchanged,
+                    units: None,
+                    reason: None,
                 },
             ],
             regressed: true,
+            noise: vec![],
         }),
         errors: vec![StageError {
             stage: "bench".into(),
             message: format!("cannot run {EVIL}"),
         }],
+        noise: vec![],
     }
 }

@@ -113,10 +113,14 @@ pub fn write(w: &mut dyn Write, run: &RunRecord, st: &Style) -> io::Result<()> {
                 l.requests,
                 l.rps,
                 l.error_rate * 100.0,
-                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p50)),
-                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p95)),
-                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.p99)),
-                l.latency_us.map_or_else(|| "—".to_string(), |x| fmt_us(x.max))
+                l.latency_us
+                    .map_or_else(|| "—".to_string(), |x| fmt_us(x.p50)),
+                l.latency_us
+                    .map_or_else(|| "—".to_string(), |x| fmt_us(x.p95)),
+                l.latency_us
+                    .map_or_else(|| "—".to_string(), |x| fmt_us(x.p99)),
+                l.latency_us
+                    .map_or_else(|| "—".to_string(), |x| fmt_us(x.max))
             )?;
         }
     }
