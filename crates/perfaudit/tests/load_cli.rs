@@ -292,3 +292,45 @@ fn markdown_and_openmetrics_render() {
     assert!(om.contains("endpoint=\"fail\""), "{om}");
     assert!(om.trim_end().ends_with("# EOF"));
 }
+
+#[test]
+fn an_interrupted_load_prints_the_summary_so_far_and_exits_130() {
+    let t = tiny();
+    let bin = assert_cmd::cargo::cargo_bin("perfaudit");
+    let child = std::process::Command::new(bin)
+        .args(["load", "--no-progress", "--format", "json", "-d", "60s", "-c", "2"])
+        .arg(format!("http://{}/", t.addr))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: signalling the child we started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let t0 = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(out.status.code(), Some(130));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["interrupted"], true);
+    assert!(v["responses"].as_u64().unwrap() > 0);
+    assert!(v["duration_s"].as_f64().unwrap() < 10.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+#[test]
+fn every_request_failing_exits_1_and_never_passes() {
+    // Every request answered 503: responses, but every one failed: exit 1, not passed.
+    let t = tiny();
+    let out = perfaudit()
+        .args(["load", "--no-progress", "--format", "json", "-d", "1s", "-c", "1"])
+        .arg(format!("http://{}/fail", t.addr))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["passed"], false);
+    assert!(v["rps"].as_f64().unwrap() > 0.0);
+}
