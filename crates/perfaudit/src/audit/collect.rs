@@ -3,7 +3,7 @@
 
 use perfaudit_model::histogram::Histogram;
 use perfaudit_model::run::*;
-pub use perfaudit_report::html::convert::{
+pub use perfaudit_model::project::{
     bench_section, imports_section, load_section, monitor_section,
 };
 use std::collections::BTreeMap;
