@@ -83,11 +83,9 @@ impl<K: DocumentFormat> TypedValueParser for FormatParser<K> {
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            K::ALL
-                .iter()
-                .map(|k| PossibleValue::new(k.name()).help(k.format().about())),
-        ))
+        Some(Box::new(K::ALL.iter().map(|k| {
+            PossibleValue::new(k.name()).help(k.format().about())
+        })))
     }
 }
 
@@ -181,7 +179,10 @@ mod tests {
     fn readme_format_table_matches_the_commands() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
         let readme = std::fs::read_to_string(path).unwrap();
-        let start = readme.find(BEGIN).expect("README has the formats:begin marker") + BEGIN.len();
+        let start = readme
+            .find(BEGIN)
+            .expect("README has the formats:begin marker")
+            + BEGIN.len();
         let end = start + readme[start..].find(END).expect("formats:end marker");
         let want = format_table();
         if readme[start..end] != want {

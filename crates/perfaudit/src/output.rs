@@ -2,8 +2,8 @@
 //! Data goes to stdout (or `--output FILE`, written atomically); progress and logs to stderr.
 
 use crate::cli::{unsupported_format, ColorChoice, GlobalArgs};
-use perfaudit_report::DocumentFormat;
 use anyhow::Context;
+use perfaudit_report::DocumentFormat;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 

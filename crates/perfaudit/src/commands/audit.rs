@@ -74,7 +74,10 @@ pub fn render_run(
 
 /// The run format a `--report FILE`'s extension names.
 fn format_of_path(p: &Path) -> anyhow::Result<RunFormat> {
-    let ext = p.extension().map(|e| e.to_string_lossy()).unwrap_or_default();
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy())
+        .unwrap_or_default();
     RunFormat::from_extension(&ext).with_context(|| {
         let known: Vec<String> = RunFormat::ALL
             .iter()

@@ -13,8 +13,8 @@ use perfaudit_bench::{
 };
 use perfaudit_model::bench::{BenchDocument, BenchResult};
 use perfaudit_report::style::Style;
-use perfaudit_report::BenchFormat;
 use perfaudit_report::text::bench::{fmt_bytes, fmt_duration, TextOptions};
+use perfaudit_report::BenchFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -49,7 +49,10 @@ pub struct ReportArgs {
 }
 
 fn list_formats_help() -> String {
-    format!("With --list, --format is one of: {}.", HistoryFormat::names().join(", "))
+    format!(
+        "With --list, --format is one of: {}.",
+        HistoryFormat::names().join(", ")
+    )
 }
 
 pub fn run(args: ReportArgs, out: &OutputPolicy) -> anyhow::Result<Status> {

@@ -13,7 +13,9 @@ pub fn write(w: &mut dyn Write, doc: &BenchDocument) -> io::Result<()> {
         .results
         .iter()
         .enumerate()
-        .map(|(i, r)| perfaudit_model::project::bench_section(&format!("#{}", i + 1), &r.command, r))
+        .map(|(i, r)| {
+            perfaudit_model::project::bench_section(&format!("#{}", i + 1), &r.command, r)
+        })
         .collect();
     sections::bench(&mut out, &rows);
     if !doc.comparisons.is_empty() {
