@@ -37,8 +37,28 @@ pub struct RuleEntry {
     pub group: String,
     pub group_title: String,
     pub severity: Severity,
+    /// Where the rule runs: `module` (one file at a time) or `project` (needs the index).
+    pub stage: String,
+    /// Runs only when selected by its code (or `ALL`), not by default nor by a prefix.
+    pub opt_in: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<RuleDocText>,
+}
+
+impl RuleEntry {
+    /// How the rule is enabled, for its full doc: by default, or only when selected (and why).
+    pub fn enablement(&self) -> String {
+        match &self.opt_in_reason {
+            Some(why) => format!(
+                "Opt-in: runs only when selected by its code (`--select {}`) or by `--select ALL`, \
+not by default nor by a prefix, because {why}.",
+                self.code
+            ),
+            None => "Enabled by default.".to_string(),
+        }
+    }
 }
 
 /// A rule's doc, in the sections `ruff rule` uses.

@@ -8,8 +8,7 @@ use clap::Args;
 use perfaudit_model::rules::{RuleDocText, RuleEntry, RulesDocument};
 use perfaudit_report::style::Style;
 use perfaudit_report::RulesFormat;
-use perfaudit_scan::rules::codes::{self, RuleMeta};
-use perfaudit_scan::rules::docs;
+use perfaudit_scan::rules::codes::{self, RuleMeta, RULES};
 
 #[derive(Debug, Args)]
 pub struct RuleArgs {
@@ -30,17 +29,19 @@ pub struct RuleArgs {
 pub fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let selected: Vec<&'static RuleMeta> = match &args.code {
-        None => codes::RULES.iter().collect(),
-        Some(c) => {
-            let m = codes::matching(c);
-            if m.is_empty() {
+        None => RULES.iter().collect(),
+        Some(c) => match codes::matching(c) {
+            Some(m) => m.iter().map(|r| r.meta()).collect(),
+            None => {
+                let hint = codes::suggest(c)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 anyhow::bail!(
-                    "unknown rule `{c}` (run `perfaudit rule` to list the {} rules)",
-                    codes::RULES.len()
+                    "unknown rule `{c}`{hint} (run `perfaudit rule` to list the {} rules)",
+                    RULES.len()
                 );
             }
-            m
-        }
+        },
     };
     let exact = args.code.as_deref().and_then(codes::lookup).is_some();
     let full = args.all || exact;
@@ -57,15 +58,15 @@ fn entry(r: &RuleMeta, full: bool) -> RuleEntry {
         group: r.group.letter().to_string(),
         group_title: r.group.title().to_string(),
         severity: r.severity,
-        doc: full.then(|| {
-            let d = docs::doc(r.code).expect("every code has a doc (tested)");
-            RuleDocText {
-                what: d.what.to_string(),
-                why: d.why.to_string(),
-                example: d.example.to_string(),
-                use_instead: d.use_instead.to_string(),
-                limits: d.limits.to_string(),
-            }
+        stage: r.stage.as_str().to_string(),
+        opt_in: r.opt_in.is_some(),
+        opt_in_reason: r.opt_in.map(str::to_string),
+        doc: full.then(|| RuleDocText {
+            what: r.doc.what.to_string(),
+            why: r.doc.why.to_string(),
+            example: r.doc.example.to_string(),
+            use_instead: r.doc.use_instead.to_string(),
+            limits: r.doc.limits.to_string(),
         }),
     }
 }

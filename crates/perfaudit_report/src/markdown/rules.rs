@@ -9,9 +9,10 @@ pub fn write(w: &mut dyn Write, doc: &RulesDocument) -> io::Result<()> {
         writeln!(w, "| code | name | group | severity |")?;
         writeln!(w, "|---|---|---|---|")?;
         for r in &doc.rules {
+            let opt_in = if r.opt_in { " (opt-in)" } else { "" };
             writeln!(
                 w,
-                "| {} | {} | {}. {} | {} |",
+                "| {} | {} | {}. {} | {}{opt_in} |",
                 r.code,
                 r.name,
                 r.group,
@@ -34,6 +35,8 @@ pub fn write(w: &mut dyn Write, doc: &RulesDocument) -> io::Result<()> {
             r.group_title,
             r.severity.as_str()
         )?;
+        writeln!(w)?;
+        writeln!(w, "{}", r.enablement())?;
         let Some(d) = &r.doc else { continue };
         for (title, text, code) in crate::text::rules::sections(d) {
             writeln!(w)?;

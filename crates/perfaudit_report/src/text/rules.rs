@@ -28,12 +28,13 @@ pub fn write(w: &mut dyn Write, doc: &RulesDocument, st: &Style) -> io::Result<(
                 writeln!(w, "{}", st.bold(&format!("{}. {}", r.group, r.group_title)))?;
                 group = Some(&r.group);
             }
+            let opt_in = if r.opt_in { " (opt-in)" } else { "" };
             writeln!(
                 w,
                 "  {}  {:<width$}  {}",
                 st.bold(&r.code),
                 r.name,
-                st.dim(r.severity.as_str())
+                st.dim(&format!("{}{opt_in}", r.severity.as_str()))
             )?;
         }
         return Ok(());
@@ -53,6 +54,9 @@ pub fn write(w: &mut dyn Write, doc: &RulesDocument, st: &Style) -> io::Result<(
                 r.severity.as_str()
             ))
         )?;
+        for line in wrap(&r.enablement(), 94) {
+            writeln!(w, "{}", st.dim(&line))?;
+        }
         let Some(d) = &r.doc else { continue };
         for (title, text, code) in sections(d) {
             writeln!(w)?;
