@@ -136,6 +136,7 @@ fn help_lists_each_commands_own_formats() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--format sarif is not available"), "{err}");
+}
 
 fn mkfifo(p: &std::path::Path) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
