@@ -52,7 +52,7 @@ pub fn finish(outcome: anyhow::Result<Status>) -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("perfaudit: error: {err:#}");
+            crate::output::stderr_line(format!("perfaudit: error: {err:#}"));
             ExitCode::from(Status::Error.code())
         }
     }

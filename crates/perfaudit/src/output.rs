@@ -1,6 +1,10 @@
 //! One place decides output policy: format, destination, colour, progress, quiet.
 //! Data goes to stdout (or `--output FILE`: regular files written atomically, devices, FIFOs
 //! and symlinks written through, see [`write_atomically`]); progress and logs to stderr.
+//!
+//! This is the only module that prints (the workspace denies `print_stdout`/`print_stderr`
+//! elsewhere): commands write notes, warnings and progress through the policy.
+#![allow(clippy::print_stderr)]
 
 use crate::cli::{unsupported_format, ColorChoice, GlobalArgs};
 use anyhow::Context;
@@ -74,11 +78,46 @@ impl OutputPolicy {
     }
 
     /// A line for the user on stderr, unless `--quiet`.
-    #[allow(dead_code)]
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            stderr_line(msg);
         }
+    }
+
+    /// A line for the user on stderr above the live progress line `bar` (if one is drawn),
+    /// unless `--quiet`.
+    pub fn note_above(&self, bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+        if !self.quiet {
+            note_above(bar, msg);
+        }
+    }
+
+    /// A live progress line on stderr drawn with `template` (indicatif), ticking every `tick`,
+    /// when progress is drawn at all (a terminal, no `--quiet`, no `--no-progress`).
+    pub fn spinner(&self, template: &str, tick: std::time::Duration) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(tick);
+            bar
+        })
+    }
+}
+
+/// A line on stderr that no `--quiet` hides: the final error, a signal's notice.
+pub fn stderr_line(msg: impl AsRef<str>) {
+    eprintln!("{}", msg.as_ref());
+}
+
+/// A line on stderr above the live progress line `bar`, if one is drawn (for code that holds
+/// no policy, such as a sampler's observer; it checks `--quiet` itself).
+pub fn note_above(bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+    match bar {
+        Some(b) if !b.is_hidden() => b.println(msg.as_ref()),
+        _ => stderr_line(msg),
     }
 }
 

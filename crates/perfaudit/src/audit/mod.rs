@@ -32,7 +32,7 @@ pub fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Resul
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 INTERRUPTED.store(true, Ordering::SeqCst);
-                eprintln!("perfaudit: interrupted; stopping the service");
+                crate::output::stderr_line("perfaudit: interrupted; stopping the service");
                 service::kill_registered(libc::SIGTERM, stop_grace);
                 std::process::exit(128 + sig);
             }

@@ -104,10 +104,7 @@ impl pipeline::Events for Events<'_> {
             return;
         }
         let line = format!("[{:5.1}s] {msg}", self.t0.elapsed().as_secs_f64());
-        match &self.bar {
-            Some(b) if !b.is_hidden() => b.println(line),
-            _ => eprintln!("{line}"),
-        }
+        self.out.note_above(self.bar.as_ref(), line);
     }
 
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress) {
@@ -208,10 +205,10 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                 record.status = RunStatus::Error;
             } else {
                 if !diffs.is_empty() && !out.quiet {
-                    eprintln!(
+                    out.note(format!(
                         "perfaudit: WARNING: baseline run #{id} was measured in a different environment; differences may come from the machine, not the code:\n  {}",
                         diffs.join("\n  ")
-                    );
+                    ));
                 }
                 let c = audit::compare::compare(
                     &base,
@@ -229,7 +226,7 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                     .filter(|m| m.verdict == Verdict::Regression)
                     .count();
                 if !out.quiet {
-                    eprintln!(
+                    out.note(format!(
                         "[{:5.1}s] compare: with run #{id}: {}",
                         events.t0.elapsed().as_secs_f64(),
                         if n == 0 {
@@ -237,15 +234,15 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                         } else {
                             format!("{n} significant regression(s)")
                         }
-                    );
+                    ));
                 }
                 record.comparison = Some(c);
             }
         } else if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "[{:5.1}s] compare: no baseline yet (this run becomes one if it passes)",
                 events.t0.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
 
@@ -260,11 +257,11 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             h.set_baseline(id)?;
         }
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "[{:5.1}s] stored run #{id} in {}",
                 events.t0.elapsed().as_secs_f64(),
                 h.path().display()
-            );
+            ));
         }
     }
 

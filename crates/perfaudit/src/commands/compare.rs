@@ -94,12 +94,12 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             );
         }
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "perfaudit: WARNING: runs #{} and #{} were measured in different environments; differences may come from the machine, not the code:\n  {}",
                 base.id,
                 head.id,
                 doc.environment_differences.join("\n  ")
-            );
+            ));
         }
     }
     let options = CompareOptions {

@@ -170,7 +170,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                     .as_ref()
                     .map(|e| format!(" [{e}]"))
                     .unwrap_or_default();
-                eprintln!("perfaudit: threshold breached: {}{scope}", t.expr);
+                out.note(format!("perfaudit: threshold breached: {}{scope}", t.expr));
             }
         }
         return Ok(Status::Failure);

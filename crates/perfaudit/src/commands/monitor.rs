@@ -272,10 +272,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             "perfaudit: monitoring {what} every {}{listen}; Ctrl-C to stop",
             perfaudit_monitor::units::format_duration(args.interval)
         );
-        match &progress {
-            Some(pb) => pb.println(msg),
-            None => eprintln!("{msg}"),
-        }
+        out.note_above(progress.as_ref(), msg);
     }
     let report = loop {
         if handle.is_finished() {
@@ -337,11 +334,7 @@ fn observer(
         }
         if !quiet {
             for w in live.new_warnings {
-                let msg = format!("perfaudit: warning: {w}");
-                match &progress {
-                    Some(pb) => pb.println(msg),
-                    None => eprintln!("{msg}"),
-                }
+                crate::output::note_above(progress.as_ref(), format!("perfaudit: warning: {w}"));
             }
         }
         if let Some(pb) = &progress {
