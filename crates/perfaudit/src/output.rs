@@ -13,7 +13,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
-pub struct OutputPolicy {
+pub(crate) struct OutputPolicy {
     /// `--format` given before the subcommand; each command checks it against its own list.
     pub format: Option<String>,
     pub output: Option<PathBuf>,
@@ -28,7 +28,7 @@ pub struct OutputPolicy {
 }
 
 impl OutputPolicy {
-    pub fn from_global(g: &GlobalArgs) -> Self {
+    pub(crate) fn from_global(g: &GlobalArgs) -> Self {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let decide = |is_tty: bool| match g.color {
             ColorChoice::Always => true,
@@ -49,7 +49,7 @@ impl OutputPolicy {
 
     /// The format to render: the command's own `--format`, else the one given before the
     /// subcommand (checked against the command's list), else the kind's default (text).
-    pub fn format<K: DocumentFormat>(&self, chosen: Option<K>) -> anyhow::Result<K> {
+    pub(crate) fn format<K: DocumentFormat>(&self, chosen: Option<K>) -> anyhow::Result<K> {
         match (chosen, &self.format) {
             (Some(k), _) => Ok(k),
             (None, Some(name)) => {
@@ -61,7 +61,7 @@ impl OutputPolicy {
 
     /// Write the rendered document to stdout or, with `--output`, atomically to the file
     /// (temporary file in the same directory, then rename).
-    pub fn emit(
+    pub(crate) fn emit(
         &self,
         render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> anyhow::Result<()> {
@@ -78,7 +78,7 @@ impl OutputPolicy {
     }
 
     /// A line for the user on stderr, unless `--quiet`.
-    pub fn note(&self, msg: impl AsRef<str>) {
+    pub(crate) fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             stderr_line(msg);
         }
@@ -86,7 +86,7 @@ impl OutputPolicy {
 
     /// A line for the user on stderr above the live progress line `bar` (if one is drawn),
     /// unless `--quiet`.
-    pub fn note_above(&self, bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+    pub(crate) fn note_above(&self, bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
         if !self.quiet {
             note_above(bar, msg);
         }
@@ -94,7 +94,11 @@ impl OutputPolicy {
 
     /// A live progress line on stderr drawn with `template` (indicatif), ticking every `tick`,
     /// when progress is drawn at all (a terminal, no `--quiet`, no `--no-progress`).
-    pub fn spinner(&self, template: &str, tick: std::time::Duration) -> Option<indicatif::ProgressBar> {
+    pub(crate) fn spinner(
+        &self,
+        template: &str,
+        tick: std::time::Duration,
+    ) -> Option<indicatif::ProgressBar> {
         self.progress.then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
@@ -108,13 +112,13 @@ impl OutputPolicy {
 }
 
 /// A line on stderr that no `--quiet` hides: the final error, a signal's notice.
-pub fn stderr_line(msg: impl AsRef<str>) {
+pub(crate) fn stderr_line(msg: impl AsRef<str>) {
     eprintln!("{}", msg.as_ref());
 }
 
 /// A line on stderr above the live progress line `bar`, if one is drawn (for code that holds
 /// no policy, such as a sampler's observer; it checks `--quiet` itself).
-pub fn note_above(bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+pub(crate) fn note_above(bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
     match bar {
         Some(b) if !b.is_hidden() => b.println(msg.as_ref()),
         _ => stderr_line(msg),
@@ -134,7 +138,7 @@ pub fn note_above(bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
 ///   file is appended to, as a shell redirection left it).
 ///
 /// The name is kept from when every file was replaced; only regular files are.
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     path: &std::path::Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use std::io;
 
 /// CPU counters, read at every sample (`/proc/PID/stat`).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     pub utime_ticks: u64,
     pub stime_ticks: u64,
 }
@@ -17,7 +17,7 @@ pub struct Counters {
 /// Slower-moving counters, read at most every `slow` refresh (`status` of each thread and
 /// `io` cost more to generate than `stat`): disk bytes and context switches.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SlowCounters {
+pub(crate) struct SlowCounters {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub ctx_vol: u64,
@@ -25,7 +25,7 @@ pub struct SlowCounters {
 }
 
 /// One process of the tree with its held files and last readings.
-pub struct Member {
+pub(crate) struct Member {
     pub pid: u32,
     pub ppid: u32,
     pub name: String,
@@ -55,12 +55,12 @@ pub struct Member {
 
 /// What one refresh saw.
 #[derive(Debug, Default)]
-pub struct Refresh {
+pub(crate) struct Refresh {
     /// Warnings to surface once (permission problems).
     pub warnings: Vec<String>,
 }
 
-pub struct Tree {
+pub(crate) struct Tree {
     pub members: Vec<Member>,
     /// PIDs known not to belong to the tree: pid -> starttime.
     outsiders: HashMap<u32, u64>,
@@ -75,7 +75,7 @@ pub struct Tree {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TreeError {
+pub(crate) enum TreeError {
     #[error("no process with PID {0}")]
     NoSuchProcess(u32),
     #[error("cannot read /proc/{pid}/stat: {source}")]
@@ -86,7 +86,7 @@ impl Tree {
     /// Start following `root`. Fails when it does not exist or its stat is unreadable.
     /// With `allow_dead`, a root that already exited gives an empty tree instead of an error
     /// (a spawned command that finished before the first look).
-    pub fn new(root: u32, page_size: u64, allow_dead: bool) -> Result<Tree, TreeError> {
+    pub(crate) fn new(root: u32, page_size: u64, allow_dead: bool) -> Result<Tree, TreeError> {
         let mut tree = Tree {
             members: Vec::new(),
             outsiders: HashMap::new(),
@@ -127,13 +127,13 @@ impl Tree {
         Ok(tree)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
 
     /// Closing remarks: how many processes had unreadable fds / disk I/O in all, when more
     /// than the one already named.
-    pub fn closing_warnings(&self) -> Vec<String> {
+    pub(crate) fn closing_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.warned_fd.len() > 1 {
             w.push(format!(
@@ -153,7 +153,7 @@ impl Tree {
     /// Read every member's counters at time `t` (seconds since start); with `discover`, first
     /// look for new descendants; with `slow`, also read disk I/O and context switches.
     /// Exited members are dropped.
-    pub fn refresh(&mut self, t: f64, discover: bool, slow: bool) -> Refresh {
+    pub(crate) fn refresh(&mut self, t: f64, discover: bool, slow: bool) -> Refresh {
         let mut out = Refresh::default();
         self.samples += 1;
         if discover || self.samples == 1 {

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
-pub const FILE_NAME: &str = "perfaudit.toml";
+pub(crate) const FILE_NAME: &str = "perfaudit.toml";
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(crate) struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
     /// The scan engine's own options (`perfaudit scan` reads the same table).
@@ -41,7 +41,7 @@ pub struct RawConfig {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct ProjectSection {
+pub(crate) struct ProjectSection {
     /// Name in the history (default: the config directory's name).
     pub name: Option<String>,
     /// The code to scan, relative to the config file (default `.`).
@@ -57,21 +57,21 @@ fn yes() -> bool {
 /// A command as a shell-like string or an argument array.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum CommandSpec {
+pub(crate) enum CommandSpec {
     Line(String),
     Argv(Vec<String>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum PortSpec {
+pub(crate) enum PortSpec {
     Fixed(u16),
     Auto(String),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceSection {
+pub(crate) struct ServiceSection {
     pub command: CommandSpec,
     pub cwd: Option<String>,
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct ServiceSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LoadSection {
+pub(crate) struct LoadSection {
     pub name: Option<String>,
     /// The URL to load (relative to the service), or, with `scenario`, its base URL.
     pub url: Option<String>,
@@ -109,7 +109,7 @@ pub struct LoadSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BenchSection {
+pub(crate) struct BenchSection {
     pub name: Option<String>,
     pub command: CommandSpec,
     pub runs: Option<u32>,
@@ -119,7 +119,7 @@ pub struct BenchSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ImportsSection {
+pub(crate) struct ImportsSection {
     pub module: String,
     pub runs: Option<u32>,
     pub python: Option<String>,
@@ -128,7 +128,7 @@ pub struct ImportsSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MonitorSection {
+pub(crate) struct MonitorSection {
     #[serde(default = "yes")]
     pub enabled: bool,
     pub interval: Option<String>,
@@ -149,14 +149,14 @@ impl Default for MonitorSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum KpiSpec {
+pub(crate) enum KpiSpec {
     Target(String),
     Detailed(KpiDetail),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KpiDetail {
+pub(crate) struct KpiDetail {
     pub target: String,
     /// A stricter target: missing it (while meeting `target`) is a warning.
     pub warn: Option<String>,
@@ -164,7 +164,7 @@ pub struct KpiDetail {
 
 /// `[kpis]` in document order.
 #[derive(Debug, Default)]
-pub struct Kpis(pub Vec<(String, Spanned<KpiSpec>)>);
+pub(crate) struct Kpis(pub Vec<(String, Spanned<KpiSpec>)>);
 
 impl<'de> Deserialize<'de> for Kpis {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -188,7 +188,7 @@ impl<'de> Deserialize<'de> for Kpis {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RegressionSection {
+pub(crate) struct RegressionSection {
     pub threshold: Option<String>,
     pub significance: Option<f64>,
     /// Metrics to judge (default: every metric both runs measured).
@@ -201,7 +201,7 @@ pub struct RegressionSection {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct HistorySection {
+pub(crate) struct HistorySection {
     pub path: Option<String>,
     /// Store runs (default true).
     pub store: Option<bool>,
@@ -211,7 +211,7 @@ pub struct HistorySection {
 // Resolved settings: everything checked, quantities parsed, paths absolute.
 
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub config_path: PathBuf,
     pub base_dir: PathBuf,
     pub project: String,
@@ -227,14 +227,14 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone)]
-pub struct ScanSettings {
+pub(crate) struct ScanSettings {
     pub root: PathBuf,
     /// The engine's settings, resolved from `[scan]`.
     pub engine: perfaudit_scan::ScanSettings,
 }
 
 #[derive(Debug, Clone)]
-pub struct ServiceSettings {
+pub(crate) struct ServiceSettings {
     pub argv: Vec<String>,
     /// The command as written, for reports.
     pub display: String,
@@ -249,7 +249,7 @@ pub struct ServiceSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct LoadSettings {
+pub(crate) struct LoadSettings {
     pub name: String,
     /// The URL (a path resolves against the service); with a scenario, its base URL.
     pub url: Option<String>,
@@ -267,7 +267,7 @@ pub struct LoadSettings {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct LoadOverrides {
+pub(crate) struct LoadOverrides {
     pub duration: Option<String>,
     pub connections: Option<u32>,
     pub rate: Option<f64>,
@@ -279,7 +279,7 @@ pub struct LoadOverrides {
 }
 
 #[derive(Debug, Clone)]
-pub struct BenchSettings {
+pub(crate) struct BenchSettings {
     pub name: String,
     pub argv: Vec<String>,
     pub display: String,
@@ -289,7 +289,7 @@ pub struct BenchSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct ImportsSettings {
+pub(crate) struct ImportsSettings {
     pub module: String,
     pub runs: u32,
     pub python: String,
@@ -297,13 +297,13 @@ pub struct ImportsSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct MonitorSettings {
+pub(crate) struct MonitorSettings {
     pub interval: Duration,
     pub alerts: Vec<perfaudit_monitor::AlertRule>,
 }
 
 #[derive(Debug, Clone)]
-pub struct RegressionSettings {
+pub(crate) struct RegressionSettings {
     pub threshold: f64,
     pub alpha: f64,
     pub metrics: Option<Vec<String>>,
@@ -313,7 +313,7 @@ pub struct RegressionSettings {
 
 /// A config error with its location: `perfaudit.toml:12:5: unknown field ...`.
 #[derive(Debug)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub path: PathBuf,
     pub line: Option<(usize, usize)>,
     pub message: String,
@@ -355,7 +355,7 @@ fn improve_message(msg: &str) -> String {
 }
 
 /// Find the config: `perfaudit.toml` in DIR, or the file itself.
-pub fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
+pub(crate) fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
     let p = if dir_or_file.is_dir() {
         dir_or_file.join(FILE_NAME)
     } else {
@@ -372,7 +372,7 @@ pub fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
     Ok(p)
 }
 
-pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+pub(crate) fn load(path: &Path) -> Result<Settings, ConfigError> {
     let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: None,
@@ -381,7 +381,7 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
     parse(&src, path)
 }
 
-pub fn parse(src: &str, path: &Path) -> Result<Settings, ConfigError> {
+pub(crate) fn parse(src: &str, path: &Path) -> Result<Settings, ConfigError> {
     let raw: RawConfig = toml::from_str(src).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_col(src, s.start)),
@@ -792,7 +792,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
 }
 
 /// `< 100ms` -> (Lt, 100.0) in the dimension's unit.
-pub fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
+pub(crate) fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
     let t = s.trim();
     let (op, rest) = if let Some(r) = t.strip_prefix("<=") {
         (Op::Le, r)

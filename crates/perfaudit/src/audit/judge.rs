@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// Judge one KPI. `warn` is the optional stricter target; without one, a value within
 /// `warn_margin` of the target (on the passing side) is a warning.
-pub fn judge_kpi(
+pub(crate) fn judge_kpi(
     kpi: &Kpi,
     warn: Option<(Op, f64)>,
     metrics: &BTreeMap<String, Metric>,

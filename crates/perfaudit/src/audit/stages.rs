@@ -22,7 +22,7 @@ fn sh_quote(s: &str) -> String {
 /// Lines of code shown before and after a finding's line.
 const CONTEXT_LINES: u32 = 2;
 
-pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
+pub(crate) fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
     if !s.root.exists() {
         return Err(format!("{} does not exist", s.root.display()));
     }
@@ -85,7 +85,7 @@ pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
     })
 }
 
-pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
+pub(crate) fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
     let mut spec = perfaudit_bench::ImportsSpec::new(i.module.clone());
     spec.python = i.python.clone();
     spec.runs = i.runs as usize;
@@ -95,7 +95,7 @@ pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
     Ok(collect::imports_section(&doc))
 }
 
-pub fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
+pub(crate) fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
     let words: Vec<String> = b.argv.iter().map(|a| sh_quote(a)).collect();
     let command = format!(
         "cd {} && exec {}",
@@ -116,7 +116,7 @@ pub fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
     Ok(collect::bench_section(&b.name, &b.display, r))
 }
 
-pub fn start_monitor(
+pub(crate) fn start_monitor(
     pid: u32,
     m: &MonitorSettings,
 ) -> Result<perfaudit_monitor::MonitorHandle, String> {
@@ -127,7 +127,10 @@ pub fn start_monitor(
 }
 
 /// The plan of one `[[load]]`: a URL, or a scenario file overridden by the keys given.
-pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
+pub(crate) fn load_plan(
+    l: &LoadSettings,
+    port: Option<u16>,
+) -> Result<perfaudit_load::LoadPlan, String> {
     use perfaudit_load::{Pacing, RateSchedule, Scenario, Template};
     if let Some(path) = &l.scenario {
         let file = Scenario::from_file(path).map_err(|e| e.to_string())?;

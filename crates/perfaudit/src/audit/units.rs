@@ -2,7 +2,7 @@
 
 /// What a metric measures; decides which suffixes its targets accept and the stored unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dim {
+pub(crate) enum Dim {
     /// Stored in milliseconds.
     Time,
     /// Stored in bytes.
@@ -40,7 +40,7 @@ fn split_number(s: &str) -> Option<(f64, &str)> {
 }
 
 /// Parse a quantity of the given dimension into the stored unit.
-pub fn parse_quantity(s: &str, dim: Dim) -> Result<f64, String> {
+pub(crate) fn parse_quantity(s: &str, dim: Dim) -> Result<f64, String> {
     let (n, suffix) = split_number(s).ok_or_else(|| format!("`{s}` is not {}", dim.examples()))?;
     let lower = suffix.to_ascii_lowercase();
     let factor = match (dim, lower.as_str()) {
@@ -65,7 +65,7 @@ pub fn parse_quantity(s: &str, dim: Dim) -> Result<f64, String> {
 }
 
 /// A duration such as `2s`, `500ms`, `1m`.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let ms = parse_quantity(s, Dim::Time)?;
     if ms < 0.0 {
         return Err(format!("`{s}` is negative"));
@@ -74,7 +74,7 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 /// A fraction written as a percentage (`20%`) or a plain fraction (`0.2`).
-pub fn parse_fraction(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_fraction(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let v = if let Some(p) = t.strip_suffix('%') {
         p.trim()
@@ -92,7 +92,7 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 }
 
 /// Human formatting of a value in a metric's stored unit.
-pub fn format_value(v: f64, unit: &str) -> String {
+pub(crate) fn format_value(v: f64, unit: &str) -> String {
     match unit {
         "ms" => {
             if v >= 1000.0 {

@@ -21,7 +21,7 @@ use std::time::Instant;
 #[command(
     after_help = "Exit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
 )]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Directory holding perfaudit.toml [default: .].
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -63,7 +63,7 @@ pub struct AuditArgs {
 }
 
 /// Render a run in one of the run formats.
-pub fn render_run(
+pub(crate) fn render_run(
     w: &mut dyn Write,
     run: &RunRecord,
     f: RunFormat,
@@ -131,7 +131,7 @@ impl pipeline::Events for Events<'_> {
     }
 }
 
-pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let extra: Vec<(PathBuf, RunFormat)> = args
         .reports
@@ -164,15 +164,7 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         None
     };
 
-    let bar = out.progress.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        b
-    });
+    let bar = out.spinner("{spinner} {msg}", std::time::Duration::from_millis(120));
     let events = Events {
         out,
         t0: Instant::now(),

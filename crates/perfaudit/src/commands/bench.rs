@@ -25,7 +25,7 @@ use std::time::Duration;
 /// Each command runs through `sh -c` (its start-up time measured and subtracted) unless
 /// `--no-shell`. Per run: wall, user and system time and peak RSS (`wait4` of that child).
 #[derive(Debug, Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     // Boxed: the options are many, and `Command` holds every subcommand's arguments inline.
     #[command(flatten)]
     pub opts: Box<BenchOptions>,
@@ -33,7 +33,7 @@ pub struct BenchArgs {
 
 /// The options of `perfaudit bench`.
 #[derive(Debug, Args)]
-pub struct BenchOptions {
+pub(crate) struct BenchOptions {
     /// Commands to benchmark, each one quoted.
     #[arg(value_name = "COMMAND")]
     pub commands: Vec<String>,
@@ -145,7 +145,7 @@ pub struct BenchOptions {
 }
 
 /// `30`, `30s`, `500ms`, `2m`, `1.5s`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
         (n, 1e-3)
@@ -341,7 +341,7 @@ fn bar_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let args = *args.opts;
     let format = out.format(args.format)?;
     let spec = spec_from_args(&args)?;
