@@ -2,10 +2,8 @@
 //! bindings, types, async context, enclosing loops, route handlers) and dispatches every enabled
 //! rule at the nodes it cares about.
 
-use super::{
-    caching, database, event_loop, http, startup, ModuleInput, ProjectIndex, Rule, RuleSet,
-    RuleSettings,
-};
+use super::codes::{self, hooks, RuleState};
+use super::{database, ModuleInput, ProjectIndex, Rule, RuleSet, RuleSettings};
 use crate::python::parser::ast::{self, Expr, ExprContext, Stmt};
 use crate::python::parser::visitor::{walk_expr, walk_stmt};
 use crate::python::parser::{Ranged, TextRange, TextSize, Visitor};
@@ -15,6 +13,10 @@ use crate::semantic::types::{self, Ty};
 use crate::semantic::{BindingKind, ScopeKind, SemanticModel};
 use perfaudit_model::scan::Finding;
 use perfaudit_model::Severity;
+
+/// The rules reached through the loop context (`database::loop_orm`, `database::on_attribute`).
+const N_PLUS_ONE: RuleSet =
+    RuleSet::from_rules_const(&[Rule::NPlusOneSqlalchemy, Rule::NPlusOneDjango]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SubscriptKind {
@@ -92,7 +94,7 @@ pub struct Checker<'a> {
     /// Start of the expression directly under `await`.
     pub awaited: Option<TextSize>,
     /// Qualified name of the callee of the call being dispatched, computed only when its last
-    /// segment is one some rule matches on (see `QUALIFIED_CALLEES`).
+    /// segment is one some rule matches on (the `CALLEES` the rules declare).
     callee_q: Option<String>,
     pub is_test_module: bool,
     /// Tests, migrations, scripts, docs and examples: code that does not serve requests.
@@ -100,62 +102,6 @@ pub struct Checker<'a> {
     pub is_init_module: bool,
     pub state: RuleState<'a>,
 }
-
-/// Per-module state of rules that decide at the end of the module.
-#[derive(Default)]
-pub struct RuleState<'a> {
-    pub cache: caching::unbounded_cache::State<'a>,
-    pub conn: database::connection_per_request::State,
-    pub heavy: Vec<startup::heavy_import::Candidate>,
-    pub migrations: database::blocking_index_migration::State,
-    pub pa309_seen: Vec<(String, String)>,
-}
-
-/// Last segments of the callees some rule resolves to a qualified name; other calls skip the
-/// (allocating) resolution.
-const QUALIFIED_CALLEES: &[&str] = &[
-    // PA101
-    "sleep",
-    // PA102 / PA201
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "request",
-    "stream",
-    "urlopen",
-    "Client",
-    "AsyncClient",
-    // PA103
-    "open",
-    "input",
-    "run",
-    "call",
-    "check_call",
-    "check_output",
-    "Popen",
-    "getoutput",
-    "getstatusoutput",
-    "system",
-    "popen",
-    // PA104 / PA307
-    "connect",
-    "Redis",
-    "StrictRedis",
-    "from_url",
-    "create_pool",
-    "create_engine",
-    "create_async_engine",
-    "MongoClient",
-    "AsyncIOMotorClient",
-    // PA202
-    "Session",
-    "session",
-    "ClientSession",
-];
 
 impl<'a> Checker<'a> {
     pub fn new(
@@ -471,7 +417,7 @@ impl<'a> Checker<'a> {
                 self.visit_expr(&a.value);
             }
             Expr::Subscript(s) => {
-                caching::unbounded_cache::on_subscript_store(self, s);
+                hooks::subscript_store(self, s);
                 self.visit_expr(&s.value);
                 self.visit_expr(&s.slice);
             }
@@ -486,7 +432,7 @@ impl<'a> Checker<'a> {
             Expr::List(l) => l.elts.iter().for_each(|e| self.visit_target_parts(e)),
             Expr::Starred(s) => self.visit_target_parts(&s.value),
             Expr::Subscript(s) => {
-                caching::unbounded_cache::on_subscript_store(self, s);
+                hooks::subscript_store(self, s);
                 self.visit_expr(&s.value);
                 self.visit_expr(&s.slice);
             }
@@ -571,7 +517,7 @@ impl<'a> Checker<'a> {
                         None,
                         None,
                     );
-                    startup::heavy_import::on_import(self, full, alias, id);
+                    hooks::import(self, full, alias, id);
                 }
             }
             Stmt::ImportFrom(imp) => {
@@ -608,7 +554,7 @@ impl<'a> Checker<'a> {
                         None,
                     );
                     if imp.level == 0 {
-                        startup::heavy_import::on_import(self, &qualified, alias, id);
+                        hooks::import(self, &qualified, alias, id);
                     }
                 }
             }
@@ -658,13 +604,7 @@ impl<'a> Checker<'a> {
 
     pub fn finish(mut self) -> Vec<Finding> {
         self.sem.resolve_deferred();
-        startup::unused_import::finish(&mut self);
-        startup::heavy_import::finish(&mut self);
-        caching::unbounded_cache::finish(&mut self);
-        database::connection_per_request::finish(&mut self);
-        database::blocking_index_migration::finish(&mut self);
-        database::foreign_key_without_index::finish(&mut self);
-        database::filter_without_index::finish(&mut self);
+        hooks::finish(&mut self);
         let mut findings = self.findings;
         findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
         findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.code == b.code);
@@ -723,9 +663,7 @@ impl<'a> Checker<'a> {
             self.visit_expr(&d.expression);
         }
         self.visit_type_params_deferred(f.type_params.as_deref());
-        if self.enabled(Rule::UnboundedCache) {
-            caching::unbounded_cache::on_function_def(self, f);
-        }
+        hooks::function_def(self, f);
         // Defaults in the enclosing scope, then annotations.
         for p in f.parameters.iter_non_variadic_params() {
             if let Some(d) = &p.default {
@@ -827,7 +765,7 @@ impl<'a> Checker<'a> {
                 self.sem
                     .bind(n.id.as_str(), BindingKind::Other, n.range, None, None);
             }
-            let orm = database::loop_orm(self, &g.iter, &g.target);
+            let orm = self.loop_orm(&g.iter, &g.target);
             self.loops.push(LoopCtx {
                 kind: LoopKind::Comprehension,
                 iter: Some(&g.iter),
@@ -968,9 +906,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                         self.visit_expr(&k.value);
                     }
                 }
-                if self.enabled(Rule::UnpaginatedListEndpoint) {
-                    database::unpaginated_list_endpoint::check_class(self, c);
-                }
+                hooks::class_def(self, c);
                 self.classes.push(ClassCtx {
                     def: c,
                     is_view: route::is_view_class(c),
@@ -999,12 +935,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
                             self.collect_dunder_all(&a.value);
                         }
                     }
-                    caching::unbounded_cache::on_module_assign(self, a);
-                } else if self.sem.scope().kind == ScopeKind::Class {
-                    caching::unbounded_cache::on_class_assign(self, a);
-                } else {
-                    caching::unbounded_cache::on_function_assign(self, a);
                 }
+                hooks::assign(self, a);
                 for t in &a.targets {
                     self.bind_target(t, Some(&a.value));
                 }
@@ -1052,7 +984,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::For(f) => {
                 self.visit_expr(&f.iter);
-                let orm = database::loop_orm(self, &f.iter, &f.target);
+                let orm = self.loop_orm(&f.iter, &f.target);
                 self.bind_target(&f.target, None);
                 self.loops.push(LoopCtx {
                     kind: LoopKind::For,
@@ -1145,7 +1077,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                             self.sem.delete(n.id.as_str(), n.range, cond);
                         }
                         Expr::Subscript(s) => {
-                            caching::unbounded_cache::on_evict(self, &s.value);
+                            hooks::subscript_delete(self, &s.value);
                             self.visit_expr(t);
                         }
                         other => self.visit_expr(other),
@@ -1164,9 +1096,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    if self.enabled(Rule::UnpaginatedListEndpoint) {
-                        database::unpaginated_list_endpoint::check_return(self, v);
-                    }
+                    hooks::return_value(self, v);
                     self.in_return += 1;
                     self.visit_expr(v);
                     self.in_return -= 1;
@@ -1313,9 +1243,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
             }
             Expr::Await(a) => {
-                if self.enabled(Rule::SequentialAwaitInLoop) {
-                    event_loop::sequential_await::check_await(self, a);
-                }
+                hooks::await_(self, a);
                 let old = self.awaited.replace(a.value.start());
                 self.visit_expr(&a.value);
                 self.awaited = old;
@@ -1325,7 +1253,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     self.visit_expr(&a.value);
                     return;
                 }
-                if !self.loops.is_empty() && database::on_attribute(self, a) {
+                if !self.loops.is_empty()
+                    && self.enabled.intersects(&N_PLUS_ONE)
+                    && database::on_attribute(self, a)
+                {
                     return;
                 }
                 self.visit_expr(&a.value);
@@ -1373,12 +1304,22 @@ impl<'a> Checker<'a> {
     /// or a name bound by an import (`from time import sleep as nap`) or a known builtin.
     fn may_resolve_to_known(&self, func: &Expr) -> bool {
         match func {
-            Expr::Attribute(a) => QUALIFIED_CALLEES.contains(&a.attr.as_str()),
+            Expr::Attribute(a) => codes::callees().contains(&a.attr.as_str()),
             Expr::Name(n) => match self.sem.lookup(n.id.as_str()) {
                 Some(b) => matches!(self.sem.binding(b).kind, BindingKind::Import { .. }),
-                None => QUALIFIED_CALLEES.contains(&n.id.as_str()),
+                None => codes::callees().contains(&n.id.as_str()),
             },
             _ => false,
+        }
+    }
+
+    /// PA301/PA302's loop context: what a loop iterates over, when it is a query of a known
+    /// model (built only when one of them is enabled).
+    fn loop_orm(&self, iter: &'a Expr, target: &'a Expr) -> Option<database::LoopOrm<'a>> {
+        if self.enabled.intersects(&N_PLUS_ONE) {
+            database::loop_orm(self, iter, target)
+        } else {
+            None
         }
     }
 
@@ -1409,52 +1350,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if self.in_async() {
-            if self.enabled(Rule::BlockingSleepInAsync) {
-                event_loop::blocking_sleep::check_call(self, call);
-            }
-            if self.enabled(Rule::BlockingHttpInAsync) {
-                event_loop::blocking_http::check_call(self, call);
-            }
-            if self.enabled(Rule::BlockingIoInAsync) {
-                event_loop::blocking_io::check_call(self, call);
-            }
-            if self.enabled(Rule::SyncDbInAsync) {
-                event_loop::sync_db::check_call(self, call);
-            }
-        }
-        if self.enabled(Rule::HttpCallWithoutTimeout) {
-            http::timeout::check_call(self, call);
-        }
-        if self.enabled(Rule::HttpClientPerCall) {
-            http::client_per_call::check_call(self, call);
-        }
-        if !is_inner && self.enabled(Rule::QueryInLoop) {
-            database::query_in_loop::check_call(self, call);
-        }
-        if self.enabled(Rule::CountByFetching) {
-            database::count_by_fetching::check_call(self, call);
-        }
-        if self.enabled(Rule::SelectStar) {
-            database::select_star::check_call(self, call);
-        }
-        if self.enabled(Rule::ConnectionPerRequest) {
-            database::connection_per_request::check_call(self, call);
-        }
-        if self.enabled(Rule::FilterOrSortWithoutIndex) {
-            database::filter_without_index::check_call(self, call);
-        }
-        if self.enabled(Rule::BlockingIndexMigration) {
-            database::blocking_index_migration::check_call(self, call);
-        }
-        if self.enabled(Rule::RedisKeys) {
-            caching::redis_keys::check_call(self, call);
-        }
-        if self.enabled(Rule::RedisRoundtripInLoop) {
-            caching::redis_roundtrip::check_call(self, call);
-        }
-        if self.enabled(Rule::UnboundedCache) {
-            caching::unbounded_cache::check_call(self, call);
-        }
+        hooks::call(self, call, is_inner);
     }
 }
