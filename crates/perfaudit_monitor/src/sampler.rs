@@ -185,6 +185,11 @@ impl Sampler {
             let read_host = self.samples_total.checked_rem(host_every) == Some(0);
             let slow = self.samples_total.checked_rem(slow_every) == Some(0);
             let refresh = self.tree.refresh(t, true, slow);
+            if self.tree.is_empty() {
+                // Only zombies left: the spawned root is one, reap it now (no all-zero sample
+                // of a tree that has ended).
+                self.reap();
+            }
             if self.tree.is_empty() && self.child.as_ref().is_none_or(|c| c.exit.is_some()) {
                 // The last interval's CPU (final counters of the processes that just ended)
                 // belongs to the totals, though there is no process left to sample.
