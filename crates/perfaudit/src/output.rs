@@ -2,15 +2,16 @@
 //! Data goes to stdout (or `--output FILE`: regular files written atomically, devices, FIFOs
 //! and symlinks written through, see [`write_atomically`]); progress and logs to stderr.
 
-use crate::cli::{ColorChoice, Format, GlobalArgs};
+use crate::cli::{unsupported_format, ColorChoice, GlobalArgs};
 use anyhow::Context;
+use perfaudit_report::DocumentFormat;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct OutputPolicy {
-    /// `--format` as given; each command picks its default (text) and rejects what it cannot render.
-    pub format: Option<Format>,
+    /// `--format` given before the subcommand; each command checks it against its own list.
+    pub format: Option<String>,
     pub output: Option<PathBuf>,
     pub quiet: bool,
     /// Draw live progress on stderr.
@@ -33,7 +34,7 @@ impl OutputPolicy {
         let stdout_tty = g.output.is_none() && io::stdout().is_terminal();
         let stderr_tty = io::stderr().is_terminal();
         OutputPolicy {
-            format: g.format,
+            format: g.format.clone(),
             output: g.output.clone(),
             quiet: g.quiet,
             progress: !g.quiet && !g.no_progress && stderr_tty,
@@ -42,19 +43,15 @@ impl OutputPolicy {
         }
     }
 
-    /// The format to render, `default` when none was asked for; an error naming the formats
-    /// the command supports when the requested one is not among them.
-    pub fn format_or(&self, default: Format, supported: &[Format]) -> anyhow::Result<Format> {
-        let f = self.format.unwrap_or(default);
-        if supported.contains(&f) {
-            Ok(f)
-        } else {
-            let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
-            anyhow::bail!(
-                "--format {} is not available here (choose one of: {})",
-                f.name(),
-                names.join(", ")
-            )
+    /// The format to render: the command's own `--format`, else the one given before the
+    /// subcommand (checked against the command's list), else the kind's default (text).
+    pub fn format<K: DocumentFormat>(&self, chosen: Option<K>) -> anyhow::Result<K> {
+        match (chosen, &self.format) {
+            (Some(k), _) => Ok(k),
+            (None, Some(name)) => {
+                K::from_name(name).ok_or_else(|| anyhow::anyhow!(unsupported_format::<K>(name)))
+            }
+            (None, None) => Ok(K::ALL[0]),
         }
     }
 
