@@ -12,5 +12,6 @@ pub mod load;
 pub mod monitor;
 pub mod run;
 pub mod scan;
+pub mod units;
 
 pub use common::*;

@@ -3,8 +3,8 @@
 //! runs. The README's "perfaudit audit" section documents every key.
 
 use super::metrics::{catalog, suggest};
-use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
 use perfaudit_model::run::{Kpi, Op};
+use perfaudit_model::units::{parse_duration, parse_fraction, parse_quantity, Dim};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! KPI verdicts: each configured target against the measured metrics.
 
-use super::units::format_value;
 use perfaudit_model::run::{Kpi, KpiResult, KpiStatus, Metric, Op};
+use perfaudit_model::units::fmt_value as format_value;
 use std::collections::BTreeMap;
 
 /// Judge one KPI. `warn` is the optional stricter target; without one, a value within

@@ -7,17 +7,7 @@ use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSectio
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// Quote a word for `sh`.
-fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+use perfaudit_bench::quote_word as sh_quote;
 
 /// Lines of code shown before and after a finding's line.
 const CONTEXT_LINES: u32 = 2;
