@@ -465,9 +465,9 @@ mod tests {
 
     #[test]
     fn quoting_round_trips() {
-        assert_eq!(shell_quote("sleep"), "sleep");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
+        assert_eq!(perfaudit_bench::quote_word("sleep"), "sleep");
+        assert_eq!(perfaudit_bench::quote_word("a b"), "'a b'");
+        assert_eq!(perfaudit_bench::quote_word("it's"), "'it'\\''s'");
+        assert_eq!(perfaudit_bench::quote_word(""), "''");
     }
 }
