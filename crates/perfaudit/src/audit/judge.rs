@@ -72,7 +72,7 @@ pub(crate) fn judge_kpi(
 
 /// The thresholds of scenario `scenario` (from its file or its `[[load]]` table), as KPI
 /// results: `load.<scenario>[.<endpoint>].latency.p95` and so on, in the KPIs' units.
-pub fn threshold_kpis(
+pub(crate) fn threshold_kpis(
     scenario: &str,
     results: &[perfaudit_model::load::ThresholdResult],
 ) -> Vec<KpiResult> {

@@ -1,15 +1,15 @@
 //! The audit: configuration, the pipeline that drives the engines, KPI and regression
 //! judgement, environment fingerprint. `commands/{audit,report,compare}.rs` call into here.
 
-pub mod collect;
-pub mod compare;
-pub mod config;
-pub mod env;
-pub mod judge;
-pub mod metrics;
-pub mod pipeline;
-pub mod service;
-pub mod stages;
+pub(crate) mod collect;
+pub(crate) mod compare;
+pub(crate) mod config;
+pub(crate) mod env;
+pub(crate) mod judge;
+pub(crate) mod metrics;
+pub(crate) mod pipeline;
+pub(crate) mod service;
+pub(crate) mod stages;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -145,7 +145,7 @@ pub(crate) struct BenchOptions {
 }
 
 /// `30` (seconds), `30s`, `500ms`, `2m`, `1.5s`: the workspace's one duration grammar.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
