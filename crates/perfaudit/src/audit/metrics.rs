@@ -1,8 +1,8 @@
 //! The metric catalog: every name a KPI or a regression verdict can refer to, with its
 //! dimension (which decides the unit) and which direction is better.
 
-use super::units::Dim;
 use perfaudit_model::run::Better;
+use perfaudit_model::units::Dim;
 
 pub const LATENCY_STATS: [&str; 8] = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
 

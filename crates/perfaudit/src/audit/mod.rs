@@ -10,7 +10,6 @@ pub mod metrics;
 pub mod pipeline;
 pub mod service;
 pub mod stages;
-pub mod units;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

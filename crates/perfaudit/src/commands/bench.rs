@@ -144,39 +144,9 @@ pub struct BenchOptions {
     pub format: Option<BenchFormat>,
 }
 
-/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
+/// `30` (seconds), `30s`, `500ms`, `2m`, `1.5s`: the workspace's one duration grammar.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"));
-    }
-    Ok(Duration::from_secs_f64(v * mult))
-}
-
-/// Quote a word so that both `sh -c` and the no-shell word splitter give it back unchanged.
-fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
 /// The command lines: quoted commands, then `--`-separated word groups.
@@ -187,7 +157,7 @@ fn command_lines(args: &BenchOptions) -> Vec<String> {
             lines.push(
                 group
                     .iter()
-                    .map(|w| shell_quote(w))
+                    .map(|w| perfaudit_bench::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             );
@@ -484,9 +454,9 @@ mod tests {
 
     #[test]
     fn quoting_round_trips() {
-        assert_eq!(shell_quote("sleep"), "sleep");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
+        assert_eq!(perfaudit_bench::quote_word("sleep"), "sleep");
+        assert_eq!(perfaudit_bench::quote_word("a b"), "'a b'");
+        assert_eq!(perfaudit_bench::quote_word("it's"), "'it'\\''s'");
+        assert_eq!(perfaudit_bench::quote_word(""), "''");
     }
 }

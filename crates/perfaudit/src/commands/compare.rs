@@ -1,12 +1,13 @@
 //! `perfaudit compare BASE HEAD`: regression verdicts per metric between two stored runs.
 //! Exit 1 when a metric regressed significantly.
 
-use crate::audit::{compare::compare, locate_history, units::parse_fraction};
+use crate::audit::{compare::compare, locate_history};
 use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
 use perfaudit_history::{History, RunRef};
+use perfaudit_model::units::parse_fraction;
 use perfaudit_report::render::CompareOptions;
 use perfaudit_report::style::Style;
 use perfaudit_report::CompareFormat;

@@ -118,7 +118,7 @@ impl SamplesFormat {
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
-    perfaudit_monitor::parse_duration(s)
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
 fn alert_arg(s: &str) -> Result<AlertRule, String> {
@@ -270,7 +270,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             .unwrap_or_default();
         let msg = format!(
             "perfaudit: monitoring {what} every {}{listen}; Ctrl-C to stop",
-            perfaudit_monitor::units::format_duration(args.interval)
+            perfaudit_model::units::fmt_duration_setting(args.interval)
         );
         match &progress {
             Some(pb) => pb.println(msg),
