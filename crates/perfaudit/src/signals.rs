@@ -11,10 +11,10 @@ use std::time::Duration;
 static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 /// The signals that interrupt a command.
-pub const INTERRUPTS: [i32; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+pub(crate) const INTERRUPTS: [i32; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// Catch SIGINT, SIGTERM and SIGHUP from now on (idempotent).
-pub fn install() -> std::io::Result<()> {
+pub(crate) fn install() -> std::io::Result<()> {
     let mut fresh = false;
     let flag = SIGNAL.get_or_init(|| {
         fresh = true;
@@ -29,7 +29,7 @@ pub fn install() -> std::io::Result<()> {
 }
 
 /// The interrupting signal, once one arrived.
-pub fn received() -> Option<i32> {
+pub(crate) fn received() -> Option<i32> {
     SIGNAL
         .get()
         .map(|f| f.load(Ordering::SeqCst))
@@ -38,13 +38,16 @@ pub fn received() -> Option<i32> {
 }
 
 /// The exit code of a command interrupted by `signal`.
-pub fn exit_code(signal: i32) -> u8 {
+pub(crate) fn exit_code(signal: i32) -> u8 {
     (128 + signal).clamp(0, 255) as u8
 }
 
 /// Once a signal arrived, give the command `grace` to wind down by itself; then run
 /// `last_words` (e.g. kill the service) and exit 128 + the signal.
-pub fn watchdog(grace: Duration, last_words: impl Fn() + Send + 'static) -> std::io::Result<()> {
+pub(crate) fn watchdog(
+    grace: Duration,
+    last_words: impl Fn() + Send + 'static,
+) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("perfaudit-signals".into())
         .spawn(move || loop {

@@ -95,6 +95,49 @@ fn broken_pipe_exits_0() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// Each command's `--help` lists exactly the formats it renders (not the global list).
+#[test]
+fn help_lists_each_commands_own_formats() {
+    let help = |args: &[&str]| {
+        let out = perfaudit().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The `[possible values: ...]` of `--format` in the short help (clap may wrap it).
+    let values = |help: &str| -> String {
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let start = flat
+            .find("--format <FORMAT>")
+            .unwrap_or_else(|| panic!("no --format in:\n{help}"));
+        let rest = &flat[start..];
+        let a = rest.find("[possible values: ").unwrap() + "[possible values: ".len();
+        rest[a..a + rest[a..].find(']').unwrap()].to_string()
+    };
+    let load = help(&["load", "-h"]);
+    let line = values(&load);
+    for f in ["text", "json", "markdown", "html", "openmetrics"] {
+        assert!(line.contains(f), "load --help misses {f}: {line}");
+    }
+    for f in ["sarif", "junit", "csv"] {
+        assert!(!line.contains(f), "load --help lists {f}: {line}");
+    }
+    let long = help(&["load", "--help"]);
+    assert!(long.contains("- html:"), "{long}");
+    assert_eq!(values(&help(&["rule", "-h"])), "text, json, markdown");
+    assert_eq!(
+        values(&help(&["load", "merge", "-h"])),
+        "text, json, markdown, html, openmetrics"
+    );
+    // The format given before the subcommand is checked against the command's list too.
+    let out = perfaudit()
+        .args(["--format", "sarif", "load", "http://127.0.0.1:9/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--format sarif is not available"), "{err}");
+}
+
 fn mkfifo(p: &std::path::Path) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);

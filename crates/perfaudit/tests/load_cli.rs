@@ -298,7 +298,16 @@ fn an_interrupted_load_prints_the_summary_so_far_and_exits_130() {
     let t = tiny();
     let bin = assert_cmd::cargo::cargo_bin("perfaudit");
     let child = std::process::Command::new(bin)
-        .args(["load", "--no-progress", "--format", "json", "-d", "60s", "-c", "2"])
+        .args([
+            "load",
+            "--no-progress",
+            "--format",
+            "json",
+            "-d",
+            "60s",
+            "-c",
+            "2",
+        ])
         .arg(format!("http://{}/", t.addr))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -325,7 +334,16 @@ fn every_request_failing_exits_1_and_never_passes() {
     // Every request answered 503: responses, but every one failed: exit 1, not passed.
     let t = tiny();
     let out = perfaudit()
-        .args(["load", "--no-progress", "--format", "json", "-d", "1s", "-c", "1"])
+        .args([
+            "load",
+            "--no-progress",
+            "--format",
+            "json",
+            "-d",
+            "1s",
+            "-c",
+            "1",
+        ])
         .arg(format!("http://{}/fail", t.addr))
         .output()
         .unwrap();

@@ -148,14 +148,26 @@ fn a_normal_audit_stops_a_daemonized_grandchild_too() {
     let dir = tempfile::tempdir().unwrap();
     let pidfile = prefork_project(dir.path(), true, "1s");
     let out = perfaudit()
-        .args(["audit", "--no-progress"])
+        .args(["audit", "--no-progress", "--format", "json"])
         .arg(dir.path())
+        .stdout(Stdio::piped())
         .output()
         .unwrap();
     let pids = read_pids(&pidfile);
     assert_eq!(pids.len(), 5, "{}", String::from_utf8_lossy(&out.stderr));
     let left = survivors(&pids, Duration::from_secs(2));
     assert!(left.is_empty(), "survived the audit: {left:?} of {pids:?}");
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stopped = run["service"]["stopped"].as_str().unwrap();
+    assert!(stopped.contains("1 process that had left"), "{stopped}");
+    // The tree's memory is its PSS: the pre-fork workers' shared pages counted once, so well
+    // below the RSS sum of five python processes.
+    let mem = run["metrics"]["memory.max"]["value"].as_f64().unwrap();
+    let rss = run["metrics"]["rss.max"]["value"].as_f64().unwrap();
+    assert!(
+        mem > 0.0 && mem < 0.8 * rss,
+        "memory.max {mem} rss.max {rss}"
+    );
 }
 
 #[test]

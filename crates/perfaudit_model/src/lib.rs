@@ -9,9 +9,13 @@ pub mod bench;
 pub mod catalog;
 pub mod common;
 pub mod histogram;
+pub mod history;
 pub mod load;
 pub mod monitor;
+pub mod project;
+pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod units;
 
 pub use common::*;

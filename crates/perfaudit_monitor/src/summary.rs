@@ -3,7 +3,7 @@
 use perfaudit_model::monitor::{HostSummary, Sample, Stat, Summary};
 
 #[derive(Debug, Clone, Copy)]
-pub struct StatAcc {
+pub(crate) struct StatAcc {
     n: u64,
     sum: f64,
     min: f64,
@@ -22,14 +22,14 @@ impl Default for StatAcc {
 }
 
 impl StatAcc {
-    pub fn push(&mut self, v: f64) {
+    pub(crate) fn push(&mut self, v: f64) {
         self.n += 1;
         self.sum += v;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
     }
 
-    pub fn stat(&self) -> Stat {
+    pub(crate) fn stat(&self) -> Stat {
         if self.n == 0 {
             return Stat {
                 mean: 0.0,
@@ -44,19 +44,26 @@ impl StatAcc {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.n == 0
     }
 }
 
 /// Accumulates `Summary` sample by sample.
 #[derive(Debug, Clone, Default)]
-pub struct SummaryAcc {
+pub(crate) struct SummaryAcc {
     pub samples: u64,
     cpu: StatAcc,
     cpu_user: StatAcc,
     cpu_sys: StatAcc,
     rss: StatAcc,
+    pss: StatAcc,
+    uss: StatAcc,
+    /// Some sample had no PSS.
+    pub pss_missing: bool,
+    pub cpus: u32,
+    pub cpu_lost_exits: u64,
+    pub cpu_carried_max_s: f64,
     threads: StatAcc,
     fds: StatAcc,
     procs: StatAcc,
@@ -76,7 +83,7 @@ pub struct SummaryAcc {
 }
 
 impl SummaryAcc {
-    pub fn push(&mut self, s: &Sample) {
+    pub(crate) fn push(&mut self, s: &Sample) {
         self.samples += 1;
         // Rates need an interval: the first sample has none (its CPU reads 0), so CPU
         // statistics start at the second sample.
@@ -87,6 +94,13 @@ impl SummaryAcc {
             self.host_cpu.push(s.host.cpu_pct);
         }
         self.rss.push(s.rss_bytes as f64);
+        match (s.pss_bytes, s.uss_bytes) {
+            (Some(p), Some(u)) => {
+                self.pss.push(p as f64);
+                self.uss.push(u as f64);
+            }
+            _ => self.pss_missing = true,
+        }
         self.threads.push(s.threads as f64);
         if let Some(f) = s.fds {
             self.fds.push(f as f64);
@@ -97,13 +111,18 @@ impl SummaryAcc {
         self.load1.push(s.host.load1);
     }
 
-    pub fn summary(&self, net_rx: u64, net_tx: u64) -> Summary {
+    pub(crate) fn summary(&self, net_rx: u64, net_tx: u64) -> Summary {
         Summary {
             samples: self.samples,
             cpu_pct: self.cpu.stat(),
             cpu_user_pct: self.cpu_user.stat(),
             cpu_sys_pct: self.cpu_sys.stat(),
             rss_bytes: self.rss.stat(),
+            pss_bytes: (!self.pss_missing && !self.pss.is_empty()).then(|| self.pss.stat()),
+            uss_bytes: (!self.pss_missing && !self.uss.is_empty()).then(|| self.uss.stat()),
+            cpus: self.cpus,
+            cpu_lost_exits: self.cpu_lost_exits,
+            cpu_carried_max_s: self.cpu_carried_max_s,
             threads: self.threads.stat(),
             fds: (!self.fds.is_empty()).then(|| self.fds.stat()),
             processes: self.procs.stat(),

@@ -6,16 +6,16 @@
 use perfaudit_model::catalog::{self, Evidence, MetricDef, Names, Scope, Source, Stat};
 use perfaudit_model::histogram::Histogram;
 use perfaudit_model::load::LoadResult;
+pub(crate) use perfaudit_model::project::{bench_section, imports_section, monitor_section};
 use perfaudit_model::run::*;
-pub use perfaudit_report::html::convert::{bench_section, imports_section, monitor_section};
 use perfaudit_stats::blocks;
 use std::collections::BTreeMap;
 
 /// One scenario's section, with the load document's numbers made honest for the run record:
 /// open-model requests that were never sent are errors of their own kind (`not_sent`), and a
 /// scenario without a single response has no latency.
-pub fn load_section(name: &str, r: &LoadResult, phase_start_ms: u64) -> LoadSection {
-    let mut s = perfaudit_report::html::convert::load_section(name, r, phase_start_ms);
+pub(crate) fn load_section(name: &str, r: &LoadResult, phase_start_ms: u64) -> LoadSection {
+    let mut s = perfaudit_model::project::load_section(name, r, phase_start_ms);
     s.responses = r.responses;
     if let Some(o) = &r.open_model {
         s.scheduled = Some(o.scheduled);
@@ -199,7 +199,7 @@ fn endpoint_metric(d: &MetricDef, e: &perfaudit_model::load::EndpointResult) -> 
 }
 
 /// The names a run's metrics carry.
-pub fn names(run: &RunRecord, loads: &[LoadResult]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn names(run: &RunRecord, loads: &[LoadResult]) -> (Vec<String>, Vec<Vec<String>>) {
     let scen: Vec<String> = run.load.iter().map(|l| l.name.clone()).collect();
     let eps: Vec<Vec<String>> = loads
         .iter()
@@ -210,7 +210,7 @@ pub fn names(run: &RunRecord, loads: &[LoadResult]) -> (Vec<String>, Vec<Vec<Str
 
 /// Everything the engines measured, as metrics. `loads` are the scenarios' load documents in
 /// the order of `run.load`.
-pub fn metrics(run: &RunRecord, loads: &[LoadResult]) -> BTreeMap<String, Metric> {
+pub(crate) fn metrics(run: &RunRecord, loads: &[LoadResult]) -> BTreeMap<String, Metric> {
     let scenarios: Vec<Scenario<'_>> = run
         .load
         .iter()
@@ -323,6 +323,14 @@ fn extract(d: &MetricDef, name: &str, run: &RunRecord, sc: &[Scenario<'_>]) -> O
         }
         Source::CpuMean => exact(run.monitor.as_ref()?.cpu_pct_mean),
         Source::CpuMax => exact(run.monitor.as_ref()?.cpu_pct_max),
+        Source::MemoryMean => {
+            let m = run.monitor.as_ref()?;
+            exact(m.pss_bytes_mean.unwrap_or(m.rss_bytes_mean))
+        }
+        Source::MemoryMax => {
+            let m = run.monitor.as_ref()?;
+            exact(m.pss_bytes_max.unwrap_or(m.rss_bytes_max))
+        }
         Source::RssMean => exact(run.monitor.as_ref()?.rss_bytes_mean),
         Source::RssMax => exact(run.monitor.as_ref()?.rss_bytes_max),
         Source::ThreadsMax => exact(run.monitor.as_ref()?.threads_max as f64),

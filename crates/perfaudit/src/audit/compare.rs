@@ -11,7 +11,7 @@ use perfaudit_stats::regression::{judge, Change, Evidence as Units, Settings};
 
 /// What to do with a regression measured while the head's machine was busier than the base's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoisyPolicy {
+pub(crate) enum NoisyPolicy {
     /// Verdict `noisy`, a warning, the audit does not fail (default).
     Warn,
     /// A regression like any other.
@@ -35,7 +35,7 @@ impl std::str::FromStr for NoisyPolicy {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     pub threshold: f64,
     pub alpha: f64,
     /// Judge only these metrics (else the catalog's regression metrics).
@@ -65,6 +65,8 @@ fn stage_of(d: &MetricDef) -> Option<&'static str> {
         | Source::CpuMean
         | Source::CpuMax
         | Source::CpuPerRequest
+        | Source::MemoryMean
+        | Source::MemoryMax
         | Source::RssMean
         | Source::RssMax
         | Source::ThreadsMax
@@ -103,7 +105,7 @@ fn busier(base: &RunRecord, head: &RunRecord, stage_name: &str) -> Option<String
 }
 
 /// Compare `head` with `base`.
-pub fn compare(base: &RunRecord, head: &RunRecord, opts: Options<'_>) -> CompareDocument {
+pub(crate) fn compare(base: &RunRecord, head: &RunRecord, opts: Options<'_>) -> CompareDocument {
     let mut names: Vec<&String> = base.metrics.keys().chain(head.metrics.keys()).collect();
     names.sort();
     names.dedup();

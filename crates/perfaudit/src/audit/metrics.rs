@@ -1,12 +1,12 @@
 //! The metric names a config can refer to, from the metric catalog
 //! (`perfaudit_model::catalog`), with the dimension that decides how a KPI target is parsed.
 
-use super::units::Dim;
 use perfaudit_model::catalog::{self, Names, Scope};
 use perfaudit_model::run::Better;
+use perfaudit_model::units::Dim;
 
 /// The dimension of a catalog unit.
-pub fn dim_of(unit: &str) -> Dim {
+pub(crate) fn dim_of(unit: &str) -> Dim {
     match unit {
         "ms" => Dim::Time,
         "bytes" => Dim::Bytes,
@@ -18,7 +18,7 @@ pub fn dim_of(unit: &str) -> Dim {
 
 /// Every metric name a config with these scenario, bench and import names can produce
 /// (endpoint metrics are resolved by [`resolve`]: their names come from the scenarios).
-pub fn catalog(
+pub(crate) fn catalog(
     scenarios: &[String],
     benches: &[String],
     modules: &[String],
@@ -36,7 +36,7 @@ pub fn catalog(
 
 /// A metric name of this config: a catalog name, or `load.<scenario>.<endpoint>.<suffix>`
 /// of a configured scenario.
-pub fn metric_dim(
+pub(crate) fn metric_dim(
     name: &str,
     scenarios: &[String],
     benches: &[String],
@@ -54,7 +54,10 @@ pub fn metric_dim(
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))

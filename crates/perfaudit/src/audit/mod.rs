@@ -1,22 +1,21 @@
 //! The audit: configuration, the pipeline that drives the engines, KPI and regression
 //! judgement, environment fingerprint. `commands/{audit,report,compare}.rs` call into here.
 
-pub mod collect;
-pub mod compare;
-pub mod config;
-pub mod env;
-pub mod judge;
-pub mod metrics;
-pub mod noise;
-pub mod pipeline;
-pub mod service;
-pub mod stages;
-pub mod units;
+pub(crate) mod collect;
+pub(crate) mod compare;
+pub(crate) mod config;
+pub(crate) mod env;
+pub(crate) mod judge;
+pub(crate) mod metrics;
+pub(crate) mod noise;
+pub(crate) mod pipeline;
+pub(crate) mod service;
+pub(crate) mod stages;
 
 /// Where `report` and `compare` find the history: `--history`, else the `[history] path` of
 /// DIR/perfaudit.toml, else DIR/.perfaudit/history.db. Also the project name and regression
 /// settings when there is a config.
-pub fn locate_history(
+pub(crate) fn locate_history(
     dir: Option<&std::path::Path>,
     history: Option<&std::path::Path>,
 ) -> anyhow::Result<(std::path::PathBuf, Option<config::Settings>)> {

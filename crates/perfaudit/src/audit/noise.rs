@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// A reading at the start of a stage.
 #[derive(Debug, Clone, Copy)]
-pub struct Probe {
+pub(crate) struct Probe {
     at: Instant,
     /// busy, steal, total (seconds of CPU time over all cores).
     host: Option<(f64, f64, f64)>,
@@ -72,7 +72,7 @@ fn cores() -> u32 {
 }
 
 impl Probe {
-    pub fn start() -> Probe {
+    pub(crate) fn start() -> Probe {
         Probe {
             at: Instant::now(),
             host: host_cpu(),
@@ -82,7 +82,7 @@ impl Probe {
     }
 
     /// The stage's noise; `service_cpu_s`: CPU seconds the (unreaped) service used meanwhile.
-    pub fn finish(&self, stage: &str, service_cpu_s: f64) -> Option<StageNoise> {
+    pub(crate) fn finish(&self, stage: &str, service_cpu_s: f64) -> Option<StageNoise> {
         let wall = self.at.elapsed().as_secs_f64();
         let (b0, s0, t0) = self.host?;
         let (b1, s1, t1) = host_cpu()?;

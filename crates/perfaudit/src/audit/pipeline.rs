@@ -16,14 +16,14 @@ use perfaudit_model::run::*;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What the pipeline tells its caller (progress lines, a live load line).
-pub trait Events {
+pub(crate) trait Events {
     fn stage(&self, msg: &str);
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress);
     fn load_done(&self);
 }
 
 /// How the pipeline ended.
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Every stage ran (some may have failed: see `errors`).
     Done(Box<RunRecord>),
     /// A signal arrived: the load was stopped, the service too; nothing may be stored.
@@ -120,7 +120,7 @@ fn new_record(settings: &Settings) -> RunRecord {
 }
 
 /// Run every stage; never fails as a whole: failures are in `record.errors`.
-pub fn run(settings: &Settings, ev: &dyn Events) -> Outcome {
+pub(crate) fn run(settings: &Settings, ev: &dyn Events) -> Outcome {
     let t0 = Instant::now();
     let mut cx = Ctx {
         ev,
@@ -422,6 +422,11 @@ fn judge(settings: &Settings, run: &mut RunRecord, loads: &[LoadResult]) {
         .iter()
         .map(|(k, warn)| judge_kpi(k, *warn, &run.metrics))
         .collect();
+    // A scenario's own thresholds are judged like KPIs (and fail the audit like them).
+    for (l, r) in run.load.iter().zip(loads) {
+        let t = super::judge::threshold_kpis(&l.name, &r.thresholds);
+        run.kpis.extend(t);
+    }
     for l in &run.load {
         if l.requests > 0 && l.error_rate >= 1.0 {
             run.kpis.push(KpiResult {

@@ -4,7 +4,7 @@
 //! 2 if the audit could not run.
 
 use crate::audit::{self, config, pipeline, service};
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::{write_atomically, OutputPolicy};
 use anyhow::Context;
@@ -12,15 +12,16 @@ use clap::Args;
 use perfaudit_history::{History, RunRef};
 use perfaudit_model::run::{RunRecord, RunStatus, Verdict};
 use perfaudit_report::style::Style;
+use perfaudit_report::{DocumentFormat, RunFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Formats (--format): text (default), json, markdown, html, junit, openmetrics.\nExit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
+    after_help = "Exit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
 )]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Directory holding perfaudit.toml [default: .].
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -55,50 +56,39 @@ pub struct AuditArgs {
     /// .xml (JUnit), .prom or .om (OpenMetrics), .txt. Repeatable.
     #[arg(long = "report", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
-}
 
-pub const FORMATS: [Format; 6] = [
-    Format::Text,
-    Format::Json,
-    Format::Markdown,
-    Format::Html,
-    Format::Junit,
-    Format::Openmetrics,
-];
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<RunFormat>())]
+    pub format: Option<RunFormat>,
+}
 
 /// Render a run in one of the run formats.
-pub fn render_run(
+pub(crate) fn render_run(
     w: &mut dyn Write,
     run: &RunRecord,
-    f: Format,
+    f: RunFormat,
     color: bool,
 ) -> std::io::Result<()> {
-    match f {
-        Format::Json => perfaudit_report::json::write(w, run),
-        Format::Markdown => perfaudit_report::markdown::run::write(w, run),
-        Format::Html => perfaudit_report::html::run::write(w, run),
-        Format::Junit => perfaudit_report::junit::write_run(w, run),
-        Format::Openmetrics => perfaudit_report::openmetrics::run::write(w, run),
-        _ => perfaudit_report::text::run::write(w, run, &Style::new(color)),
-    }
+    perfaudit_report::render::run(w, run, f, Style::new(color))
 }
 
-fn format_of_path(p: &Path) -> anyhow::Result<Format> {
+/// The run format a `--report FILE`'s extension names.
+fn format_of_path(p: &Path) -> anyhow::Result<RunFormat> {
     let ext = p
         .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .map(|e| e.to_string_lossy())
         .unwrap_or_default();
-    Ok(match ext.as_str() {
-        "html" | "htm" => Format::Html,
-        "md" | "markdown" => Format::Markdown,
-        "json" => Format::Json,
-        "xml" => Format::Junit,
-        "prom" | "om" => Format::Openmetrics,
-        "txt" => Format::Text,
-        _ => anyhow::bail!(
-            "--report {}: cannot tell the format from the extension (use .html, .md, .json, .xml, .prom, .om or .txt)",
-            p.display()
-        ),
+    RunFormat::from_extension(&ext).with_context(|| {
+        let known: Vec<String> = RunFormat::ALL
+            .iter()
+            .flat_map(|f| f.format().extensions())
+            .map(|e| format!(".{e}"))
+            .collect();
+        format!(
+            "--report {}: cannot tell the format from the extension (use {})",
+            p.display(),
+            known.join(", ")
+        )
     })
 }
 
@@ -114,10 +104,7 @@ impl pipeline::Events for Events<'_> {
             return;
         }
         let line = format!("[{:5.1}s] {msg}", self.t0.elapsed().as_secs_f64());
-        match &self.bar {
-            Some(b) if !b.is_hidden() => b.println(line),
-            _ => eprintln!("{line}"),
-        }
+        self.out.note_above(self.bar.as_ref(), line);
     }
 
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress) {
@@ -146,8 +133,8 @@ impl pipeline::Events for Events<'_> {
 
 /// The audit as named stages: locate and load the config, open the history, run the
 /// pipeline, compare with the baseline, store, report.
-pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(Format::Text, &FORMATS)?;
+pub(crate) fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+    let format = out.format(args.format)?;
     let extra = report_files(&args)?;
     let settings = locate_and_load(&args)?;
     install_interrupts(&settings)?;
@@ -174,7 +161,7 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     })
 }
 
-fn report_files(args: &AuditArgs) -> anyhow::Result<Vec<(PathBuf, Format)>> {
+fn report_files(args: &AuditArgs) -> anyhow::Result<Vec<(PathBuf, RunFormat)>> {
     args.reports
         .iter()
         .map(|p| format_of_path(p).map(|f| (p.clone(), f)))
@@ -200,7 +187,7 @@ fn install_interrupts(settings: &config::Settings) -> anyhow::Result<()> {
         + std::time::Duration::from_secs(2);
     crate::signals::install().context("cannot install signal handlers")?;
     crate::signals::watchdog(grace, move || {
-        eprintln!("perfaudit: interrupted; stopping the service");
+        crate::output::stderr_line("perfaudit: interrupted; stopping the service");
         service::kill_registered(libc::SIGTERM, std::time::Duration::from_secs(1));
     })
     .context("cannot start the signal watchdog")?;
@@ -226,15 +213,7 @@ fn open_history(args: &AuditArgs, settings: &config::Settings) -> anyhow::Result
 
 /// Every stage of the pipeline, with the progress line.
 fn measure(settings: &config::Settings, out: &OutputPolicy, t0: Instant) -> pipeline::Outcome {
-    let bar = out.progress.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        b
-    });
+    let bar = out.spinner("{spinner} {msg}", std::time::Duration::from_millis(120));
     let events = Events { out, t0, bar };
     let outcome = pipeline::run(settings, &events);
     if let Some(b) = &events.bar {
@@ -249,10 +228,10 @@ fn measure(settings: &config::Settings, out: &OutputPolicy, t0: Instant) -> pipe
 fn interrupted(sig: i32, out: &OutputPolicy) -> Status {
     service::kill_registered(libc::SIGKILL, std::time::Duration::from_millis(100));
     if !out.quiet {
-        eprintln!(
+        out.note(format!(
             "perfaudit: interrupted by {}: the load and the service were stopped; nothing was judged or stored",
             service::signal_name(sig)
-        );
+        ));
     }
     Status::Code(crate::signals::exit_code(sig))
 }
@@ -274,10 +253,10 @@ fn compare_with_baseline(
     let elapsed = || t0.elapsed().as_secs_f64();
     let Some(id) = base_id else {
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "[{:5.1}s] compare: no baseline yet (this run becomes one if it passes)",
                 elapsed()
-            );
+            ));
         }
         return Ok(());
     };
@@ -295,10 +274,10 @@ fn compare_with_baseline(
         return Ok(());
     }
     if !diffs.is_empty() && !out.quiet {
-        eprintln!(
+        out.note(format!(
             "perfaudit: WARNING: baseline run #{id} was measured in a different environment; differences may come from the machine, not the code:\n  {}",
             diffs.join("\n  ")
-        );
+        ));
     }
     let r = &settings.regression;
     let c = audit::compare::compare(
@@ -317,7 +296,7 @@ fn compare_with_baseline(
     let count = |v: Verdict| c.metrics.iter().filter(|m| m.verdict == v).count();
     let n = count(Verdict::Regression);
     if !out.quiet {
-        eprintln!(
+        out.note(format!(
             "[{:5.1}s] compare: with run #{id}: {}{}",
             elapsed(),
             if n == 0 {
@@ -329,9 +308,9 @@ fn compare_with_baseline(
                 (0, 0) => String::new(),
                 (a, b) => format!(" ({a} noisy, {b} inconclusive)"),
             }
-        );
+        ));
         for note in &c.noise {
-            eprintln!("perfaudit: WARNING: {note}");
+            out.note(format!("perfaudit: WARNING: {note}"));
         }
     }
     record.comparison = Some(c);
@@ -354,19 +333,19 @@ fn store(
         h.set_baseline(id)?;
     }
     if !out.quiet {
-        eprintln!(
+        out.note(format!(
             "[{:5.1}s] stored run #{id} in {}",
             t0.elapsed().as_secs_f64(),
             h.path().display()
-        );
+        ));
     }
     Ok(())
 }
 
 fn report(
-    extra: &[(PathBuf, Format)],
+    extra: &[(PathBuf, RunFormat)],
     record: &RunRecord,
-    format: Format,
+    format: RunFormat,
     out: &OutputPolicy,
 ) -> anyhow::Result<()> {
     for (path, f) in extra {
