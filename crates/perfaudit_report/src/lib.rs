@@ -21,3 +21,6 @@ pub use format::{
     BenchFormat, CompareFormat, DocumentFormat, Format, HistoryFormat, ImportsFormat, LoadFormat,
     MonitorFormat, RulesFormat, RunFormat, ScanFormat,
 };
+
+#[cfg(test)]
+mod snapshot_tests;
