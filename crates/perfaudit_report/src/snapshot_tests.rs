@@ -5,11 +5,11 @@
 //! any absolute temporary path. Review a changed rendering with `cargo insta review`, or accept
 //! all with `INSTA_UPDATE=always cargo test -p perfaudit_report`.
 
-use crate::format::{
-    BenchFormat, CompareFormat, DocumentFormat, HistoryFormat, ImportsFormat, LoadFormat,
-    MonitorFormat, RulesFormat, RunFormat, ScanFormat,
+use crate::format::DocumentFormat;
+use crate::render::{
+    self, BenchFormat, CompareFormat, CompareOptions, HistoryFormat, ImportsFormat, LoadFormat,
+    MonitorFormat, RulesFormat, RunFormat, ScanFormat, ScanOptions,
 };
-use crate::render::{self, CompareOptions, ScanOptions};
 use crate::sarif::RuleDescriptor;
 use crate::style::Style;
 use perfaudit_model::history::{HistoryList, RunSummary};
