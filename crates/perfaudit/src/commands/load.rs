@@ -265,7 +265,19 @@ fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
 
 fn merge(m: &MergeArgs, format: LoadFormat, out: &OutputPolicy) -> anyhow::Result<Status> {
     let mut runs = Vec::new();
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
     for path in &m.files {
+        // The same file twice would count every request twice.
+        if let Ok(real) = std::fs::canonicalize(path) {
+            if let Some((_, first)) = seen.iter().find(|(r, _)| *r == real) {
+                anyhow::bail!(
+                    "{} is given twice (also as {}): each shard's result is merged once",
+                    path.display(),
+                    first.display()
+                );
+            }
+            seen.push((real, path));
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let run: LoadResult = serde_json::from_str(&text)
@@ -280,7 +292,15 @@ fn merge(m: &MergeArgs, format: LoadFormat, out: &OutputPolicy) -> anyhow::Resul
         }
         runs.push(run);
     }
-    let merged = perfaudit_load::merge_results(&runs)?;
+    let merged = perfaudit_load::merge_results(&runs).map_err(|e| {
+        let names: Vec<String> = m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("run {} = {}", i + 1, p.display()))
+            .collect();
+        anyhow::anyhow!("cannot merge: {e} ({})", names.join(", "))
+    })?;
     render(&merged, format, out)?;
     Ok(if merged.passed {
         Status::Success
