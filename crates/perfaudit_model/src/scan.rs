@@ -30,6 +30,61 @@ pub struct Finding {
     pub end_line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_column: Option<u32>,
+    /// Where the flagged code runs (performance rules PA1xx-PA4xx; derived from the project's
+    /// route handlers, tasks, commands, migrations and tests and what they call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Context>,
+}
+
+/// Where code runs, as the scan derives it from the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    /// A route handler (FastAPI/Starlette, Flask, Django/DRF views) or what one calls.
+    Request,
+    /// A background task (Celery, RQ, Dramatiq, Huey, taskiq, APScheduler) or what one calls.
+    Task,
+    /// Start-up: import time, lifespan/startup hooks, app factories, cached factories.
+    Startup,
+    /// A command-line tool: management commands, click/typer commands, scripts, docs, examples.
+    Cli,
+    /// A database migration (Django `migrations/`, Alembic `versions/`).
+    Migration,
+    /// Tests and fixtures.
+    Test,
+    /// No caller of this code is known (library code, or a call the scan cannot resolve).
+    Unknown,
+}
+
+impl Context {
+    pub const ALL: [Context; 7] = [
+        Context::Request,
+        Context::Task,
+        Context::Startup,
+        Context::Cli,
+        Context::Migration,
+        Context::Test,
+        Context::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Request => "request",
+            Context::Task => "task",
+            Context::Startup => "startup",
+            Context::Cli => "cli",
+            Context::Migration => "migration",
+            Context::Test => "test",
+            Context::Unknown => "unknown",
+        }
+    }
+
+    /// Parse a context name (as written in JSON and in the `contexts` setting).
+    pub fn parse(s: &str) -> Option<Context> {
+        Context::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    }
 }
 
 /// The whole scan document.

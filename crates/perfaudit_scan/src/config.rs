@@ -43,6 +43,9 @@ pub struct ScanConfig {
     pub respect_gitignore: Option<bool>,
     /// How many of the largest files the report lists (default 10).
     pub largest_files: Option<usize>,
+    /// Contexts whose performance findings are reported (`request`, `task`, `startup`,
+    /// `unknown`, `cli`, `migration`, `test`, or `all`; default: all but cli, migration, test).
+    pub contexts: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]

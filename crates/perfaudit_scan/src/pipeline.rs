@@ -11,7 +11,8 @@ use crate::deps::{self, manifests, mapping::DistIndex, FileImports};
 use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer};
 use crate::inventory::{self, FileMeasure};
 use crate::python::parser::{self, ast, ParsedModule};
-use crate::rules::{self, codes, ModuleInput, ProjectIndex};
+use crate::rules::{self, codes, ModuleInput, ProjectIndex, RuleSettings};
+use crate::semantic::context::{self, Context, FnSummary};
 use crate::settings::ScanSettings;
 use crate::suppress::{parse_comment, SuppressMap};
 use crate::walk::{self, PyFile, WalkOptions};
@@ -58,6 +59,10 @@ pub struct FileOutcome {
     pub url_schemes: Vec<String>,
     /// Kept only when non-empty: for dependency findings located in this file.
     pub suppressions: Option<SuppressMap>,
+    /// The module's functions (project call graph, for the findings' contexts).
+    pub functions: Vec<FnSummary>,
+    /// Per finding: index into `functions` of the function it is in (`u32::MAX`: none).
+    pub finding_fns: Vec<u32>,
 }
 
 fn is_init(rel: &str) -> bool {
@@ -163,17 +168,29 @@ pub fn analyze_source(
         source,
         parsed: &parsed,
     };
+    let mut finding_fns = vec![u32::MAX; findings.len()];
     if s.rules.any_module_rule() {
-        findings.extend(rules::check_module(&input, cx.project, &s.rules));
+        let checked = rules::check_module_full(&input, cx.project, &s.rules);
+        findings.extend(checked.findings);
+        finding_fns.extend(checked.finding_fns);
+        out.functions = checked.functions;
     }
     let supp = suppressions(&parsed, source);
     if !supp.is_empty() {
         let before = findings.len();
-        findings.retain(|f| !supp.suppresses(f.line, &f.code));
+        let kept: Vec<bool> = findings
+            .iter()
+            .map(|f| !supp.suppresses(f.line, &f.code))
+            .collect();
+        let mut k = kept.iter();
+        findings.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = kept.iter();
+        finding_fns.retain(|_| *k.next().unwrap_or(&true));
         out.suppressed = (before - findings.len()) as u64;
         out.suppressions = Some(supp);
     }
     out.findings = findings;
+    out.finding_fns = finding_fns;
     out
 }
 
@@ -213,6 +230,7 @@ fn rule_finding(
         symbol: None,
         end_line: None,
         end_column: None,
+        context: None,
     }
 }
 
@@ -475,7 +493,10 @@ pub fn scan(
     let mut supp_maps: HashMap<String, SuppressMap> = HashMap::new();
     let mut parsed_files = 0u64;
     let mut measures: Vec<FileMeasure> = Vec::with_capacity(results.len() + walked.others.len());
-    for (_, m, o, third) in results {
+    // Contexts: every module's functions make the project's call graph.
+    let resolved = context::resolve(results.iter().map(|(_, _, o, _)| o.functions.as_slice()));
+    for (_, m, mut o, third) in results {
+        assign_contexts(&mut o, &resolved, &settings.rules);
         if o.parsed {
             parsed_files += 1;
         }
@@ -585,6 +606,48 @@ pub fn scan(
     }
 }
 
+/// Is `code` a performance rule (PA1xx-PA4xx), whose findings carry a context?
+fn performance_rule(code: &str) -> bool {
+    matches!(code.as_bytes().get(2), Some(b'1'..=b'4'))
+}
+
+/// Rules about code whose only home is a context hidden by default (PA310: migrations); their
+/// findings are reported there.
+const HOME_CONTEXT: &[(&str, Context)] = &[("PA310", Context::Migration)];
+
+/// Rules whose findings count only on the request path or in tasks (state that grows per call).
+const SERVING_ONLY: &[&str] = &["PA404"];
+
+/// Give each performance finding of a module the context of its function, and drop those in
+/// contexts not shown.
+fn assign_contexts(o: &mut FileOutcome, resolved: &context::Resolved, rules: &RuleSettings) {
+    let fns = std::mem::take(&mut o.finding_fns);
+    let mut keep = Vec::with_capacity(o.findings.len());
+    for (f, idx) in o
+        .findings
+        .iter_mut()
+        .zip(fns.iter().copied().chain(std::iter::repeat(u32::MAX)))
+    {
+        if !performance_rule(&f.code) {
+            keep.push(true);
+            continue;
+        }
+        let c = o
+            .functions
+            .get(idx as usize)
+            .map_or(Context::Unknown, |s| resolved.of(&s.id));
+        f.context = Some(c);
+        let home = HOME_CONTEXT
+            .iter()
+            .any(|(code, h)| *code == f.code && *h == c);
+        let serving = !SERVING_ONLY.contains(&f.code.as_str())
+            || matches!(c, Context::Request | Context::Task);
+        keep.push(serving && (home || rules.contexts.contains(&c)));
+    }
+    let mut k = keep.into_iter();
+    o.findings.retain(|_| k.next().unwrap_or(true));
+}
+
 fn summarize(findings: &[Finding]) -> FindingSummary {
     let mut s = FindingSummary::default();
     let mut by: BTreeMap<&str, CodeCount> = BTreeMap::new();
@@ -633,5 +696,8 @@ pub fn analyze_standalone(rel: &str, data: &[u8], settings: &ScanSettings) -> Fi
         project: &project,
         classifier: &classifier,
     };
-    analyze_source(rel, None, data, &cx)
+    let mut out = analyze_source(rel, None, data, &cx);
+    let resolved = context::resolve(std::iter::once(out.functions.as_slice()));
+    assign_contexts(&mut out, &resolved, &settings.rules);
+    out
 }

@@ -4,6 +4,7 @@
 use crate::config::ScanConfig;
 use crate::pathglob::PathGlobs;
 use crate::rules::{codes, RuleSettings};
+use perfaudit_model::scan::Context;
 use perfaudit_model::Severity;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -68,6 +69,37 @@ pub struct CliOverrides {
     pub exclude: Vec<String>,
     pub fail_on: Option<Severity>,
     pub python_env: Option<PathBuf>,
+    /// `--contexts`: contexts whose performance findings are reported.
+    pub contexts: Vec<String>,
+}
+
+/// Parse a list of context names (`all` for every one).
+pub fn parse_contexts(items: &[String], what: &str) -> Result<BTreeSet<Context>, String> {
+    let mut out = BTreeSet::new();
+    for s in items {
+        for part in s.split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            if part.eq_ignore_ascii_case("all") {
+                out.extend(Context::ALL);
+                continue;
+            }
+            match Context::parse(part) {
+                Some(c) => {
+                    out.insert(c);
+                }
+                None => {
+                    return Err(format!(
+                        "{what}: unknown context `{part}` (one of request, task, startup, \
+unknown, cli, migration, test, all)"
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Expand selectors (codes, prefixes, `ALL`) into codes; an unknown selector is an error.
@@ -168,6 +200,11 @@ impl ScanSettings {
         }
         if let Some(v) = cfg.largest_files {
             s.largest_files = v;
+        }
+        if !cli.contexts.is_empty() {
+            s.rules.contexts = parse_contexts(&cli.contexts, "--contexts")?;
+        } else if let Some(v) = &cfg.contexts {
+            s.rules.contexts = parse_contexts(v, "contexts")?;
         }
         Ok(s)
     }

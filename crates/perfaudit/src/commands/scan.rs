@@ -58,6 +58,11 @@ pub struct ScanArgs {
     /// import names [default: PATH/.venv, PATH/venv, $VIRTUAL_ENV].
     #[arg(long, value_name = "DIR")]
     pub python_env: Option<PathBuf>,
+
+    /// Report performance findings (PA1xx-PA4xx) in these contexts: request, task, startup,
+    /// unknown, cli, migration, test, or all [default: request,task,startup,unknown].
+    #[arg(long, value_name = "CONTEXTS", value_delimiter = ',')]
+    pub contexts: Vec<String>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -85,6 +90,7 @@ pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         exclude: args.exclude.clone(),
         fail_on: args.fail_on,
         python_env: args.python_env.clone(),
+        contexts: args.contexts.clone(),
     };
     let settings = ScanSettings::resolve(&cli, loaded.as_ref().map(|l| &l.config)).map_err(
         |e| match &loaded {

@@ -150,6 +150,7 @@ fn finding(
         symbol: Some(dist.to_string()),
         end_line: None,
         end_column: None,
+        context: None,
     }
 }
 

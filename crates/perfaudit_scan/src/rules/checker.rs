@@ -9,6 +9,7 @@ use super::{
 use crate::python::parser::ast::{self, Expr, ExprContext, Stmt};
 use crate::python::parser::visitor::{walk_expr, walk_stmt};
 use crate::python::parser::{Ranged, TextRange, TextSize, Visitor};
+use crate::semantic::context::{self as ctxmod, Context, FnSummary};
 use crate::semantic::expr::{self as ex, target_names};
 use crate::semantic::route::{self, Handler};
 use crate::semantic::types::{self, Ty};
@@ -33,6 +34,8 @@ pub enum LoopKind {
 
 pub struct LoopCtx<'a> {
     pub kind: LoopKind,
+    /// `async for` (PA105 does not report inside one).
+    pub is_async: bool,
     pub iter: Option<&'a Expr>,
     pub target: Option<&'a Expr>,
     pub start: TextSize,
@@ -52,6 +55,8 @@ pub struct FuncCtx<'a> {
     pub loop_base: usize,
     /// Index into `Checker::functions` (PA307 call graph), lambdas share their parent's.
     pub id: usize,
+    /// Index into `Checker::summaries` (the project call graph for contexts).
+    pub summary: usize,
 }
 
 pub struct ClassCtx<'a> {
@@ -99,6 +104,22 @@ pub struct Checker<'a> {
     pub is_offline: bool,
     pub is_init_module: bool,
     pub state: RuleState<'a>,
+    /// The module's functions for the project call graph; 0 is the module's own code.
+    pub summaries: Vec<FnSummary>,
+    summary_ranges: Vec<TextRange>,
+    /// Where each finding of `findings` starts (to find its function).
+    finding_at: Vec<TextSize>,
+    /// The context the module's path states (tests, migrations, command-line tools).
+    module_ctx: Option<Context>,
+}
+
+/// What checking one module produced.
+#[derive(Debug, Default)]
+pub struct ModuleCheck {
+    pub findings: Vec<Finding>,
+    /// Index into `functions` of the function each finding is in (parallel to `findings`).
+    pub finding_fns: Vec<u32>,
+    pub functions: Vec<FnSummary>,
 }
 
 /// Per-module state of rules that decide at the end of the module.
@@ -205,12 +226,19 @@ impl<'a> Checker<'a> {
             "fixtures",
         ];
         let stem = file.trim_end_matches(".py");
-        let is_offline = is_test_module
-            || ["populate", "random_data", "seed", "fake", "sample_data"]
-                .iter()
-                .any(|x| stem.starts_with(x))
-            || p.split('/')
-                .any(|seg| OFFLINE.contains(&seg) || seg.starts_with('.') && seg.len() > 1);
+        let module_ctx = ctxmod::module_context(p);
+        let module_id = input.module_name.map_or_else(
+            || p.trim_end_matches(".py").replace('/', "."),
+            str::to_string,
+        );
+        // Offline code is looked at only when its findings are to be shown.
+        let is_offline = !settings.offline_shown()
+            && (is_test_module
+                || ["populate", "random_data", "seed", "fake", "sample_data"]
+                    .iter()
+                    .any(|x| stem.starts_with(x))
+                || p.split('/')
+                    .any(|seg| OFFLINE.contains(&seg) || seg.starts_with('.') && seg.len() > 1));
         Checker {
             input,
             is_offline,
@@ -233,6 +261,14 @@ impl<'a> Checker<'a> {
             is_test_module,
             is_init_module: file == "__init__.py",
             state: RuleState::default(),
+            summaries: vec![FnSummary {
+                id: module_id,
+                direct: Some(module_ctx.unwrap_or(Context::Startup)),
+                ..Default::default()
+            }],
+            summary_ranges: vec![TextRange::up_to(TextSize::of(input.source))],
+            finding_at: Vec::new(),
+            module_ctx,
         }
     }
 
@@ -264,6 +300,7 @@ impl<'a> Checker<'a> {
         let Some(meta): Option<&RuleMeta> = codes::lookup(code) else {
             return;
         };
+        self.finding_at.push(range.start());
         let (line, column) = self.input.parsed.line_col(self.input.source, range.start());
         let (end_line, end_column) = self.input.parsed.line_col(self.input.source, range.end());
         self.findings.push(Finding {
@@ -278,6 +315,7 @@ impl<'a> Checker<'a> {
             symbol,
             end_line: Some(end_line),
             end_column: Some(end_column),
+            context: None,
         });
     }
 
@@ -681,7 +719,12 @@ impl<'a> Checker<'a> {
 
     // ----- end of module -----
 
-    pub fn finish(mut self) -> Vec<Finding> {
+    pub fn finish(self) -> Vec<Finding> {
+        self.finish_full().findings
+    }
+
+    /// The findings with the function each is in, and the module's functions.
+    pub fn finish_full(mut self) -> ModuleCheck {
         self.sem.resolve_deferred();
         startup::unused_import::finish(&mut self);
         startup::heavy_import::finish(&mut self);
@@ -690,10 +733,94 @@ impl<'a> Checker<'a> {
         database::blocking_index_migration::finish(&mut self);
         database::foreign_key_without_index::finish(&mut self);
         database::filter_without_index::finish(&mut self);
-        let mut findings = self.findings;
-        findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-        findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.code == b.code);
-        findings
+        let ranges = &self.summary_ranges;
+        let mut pairs: Vec<(Finding, u32)> = self
+            .findings
+            .into_iter()
+            .zip(self.finding_at)
+            .map(|(f, at)| {
+                // Summaries are in definition order: the last one containing the finding is
+                // the innermost function.
+                let idx = ranges.iter().rposition(|r| r.contains(at)).unwrap_or(0);
+                (f, idx as u32)
+            })
+            .collect();
+        pairs.sort_by(|(a, _), (b, _)| {
+            (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code))
+        });
+        pairs.dedup_by(|(a, _), (b, _)| {
+            a.line == b.line && a.column == b.column && a.code == b.code
+        });
+        let (findings, finding_fns) = pairs.into_iter().unzip();
+        ModuleCheck {
+            findings,
+            finding_fns,
+            functions: self.summaries,
+        }
+    }
+
+    /// Record a call of the current function for the project call graph (contexts).
+    fn record_callee(&mut self, func: &Expr) {
+        let s = self.funcs.last().map_or(0, |f| f.summary);
+        let (resolved, method): (Option<String>, Option<&str>) = match func {
+            Expr::Name(n) => (self.resolve_name_callee(n.id.as_str()), None),
+            Expr::Attribute(a) => match &*a.value {
+                Expr::Name(r) if matches!(r.id.as_str(), "self" | "cls") => {
+                    let class = self.summaries[s]
+                        .id
+                        .rsplit_once('.')
+                        .map(|(c, _)| c.to_string());
+                    (class.map(|c| format!("{c}.{}", a.attr.as_str())), None)
+                }
+                Expr::Name(r) => match self.resolve_name_callee(r.id.as_str()) {
+                    Some(base) => (Some(format!("{base}.{}", a.attr.as_str())), None),
+                    None => (None, Some(a.attr.as_str())),
+                },
+                _ => (None, Some(a.attr.as_str())),
+            },
+            _ => (None, None),
+        };
+        let summary = &mut self.summaries[s];
+        if let Some(q) = resolved {
+            if summary.calls.len() < 512 && !summary.calls.contains(&q) {
+                summary.calls.push(q);
+            }
+        } else if let Some(m) = method {
+            if summary.method_calls.len() < 512 && !summary.method_calls.iter().any(|x| x == m) {
+                summary.method_calls.push(m.to_string());
+            }
+        }
+    }
+
+    /// A called name as a project-wide qualified name: an import (relative ones made absolute)
+    /// or a function or class of this module.
+    fn resolve_name_callee(&self, name: &str) -> Option<String> {
+        // Not bound yet: a function of this module defined further down (function bodies are
+        // visited where they are defined), or a builtin (which matches no project function).
+        let Some(b) = self.sem.lookup(name) else {
+            return Some(format!("{}.{name}", self.summaries[0].id));
+        };
+        let binding = self.sem.binding(b);
+        match &binding.kind {
+            BindingKind::Import { qualified, .. } => {
+                if let Some(rest) = qualified.strip_prefix('.') {
+                    let level = 1 + rest.bytes().take_while(|c| *c == b'.').count() as u32;
+                    let rest = rest.trim_start_matches('.');
+                    ctxmod::absolute_module(
+                        self.input.module_name,
+                        self.is_init_module,
+                        level,
+                        rest,
+                    )
+                } else {
+                    Some(qualified.clone())
+                }
+            }
+            BindingKind::Other if binding.scope == 0 => {
+                Some(format!("{}.{name}", self.summaries[0].id))
+            }
+            _ => None,
+        }
     }
 
     /// PEP 695 type parameters: bounds and defaults are lazily evaluated type expressions.
@@ -782,6 +909,36 @@ impl<'a> Checker<'a> {
             route::classify(f, in_view_class, at_module)
         };
         let startup = route::is_startup_or_factory(f);
+        let parent_summary = self.funcs.last().map_or(0, |f| f.summary);
+        let class = (self.sem.scope().kind == ScopeKind::Class)
+            .then(|| self.classes.last().map(|c| c.def))
+            .flatten();
+        let summary = self.summaries.len();
+        {
+            let parent_id = &self.summaries[parent_summary].id;
+            let id = match class {
+                Some(c) => format!("{parent_id}.{}.{}", c.name.as_str(), f.name.as_str()),
+                None => format!("{parent_id}.{}", f.name.as_str()),
+            };
+            let direct = self
+                .module_ctx
+                .or_else(|| ctxmod::function_context(f, class))
+                .or(handler.map(|_| Context::Request))
+                .or(startup.then_some(Context::Startup));
+            if parent_summary != 0 && class.is_none() {
+                // A nested function runs when its parent calls it.
+                let parent = &mut self.summaries[parent_summary];
+                if parent.calls.len() < 512 {
+                    parent.calls.push(id.clone());
+                }
+            }
+            self.summaries.push(FnSummary {
+                id,
+                direct,
+                ..Default::default()
+            });
+            self.summary_ranges.push(f.range);
+        }
         let id = self.functions.len();
         self.functions.push(FunctionInfo {
             name: f.name.as_str(),
@@ -802,8 +959,24 @@ impl<'a> Checker<'a> {
                     })
                 });
                 if let Some(Expr::Call(c)) = dep {
-                    if let Some(Expr::Name(n)) = c.arguments.args.first() {
-                        self.functions[id].calls.push(n.id.as_str());
+                    if let Some(first) = c.arguments.args.first() {
+                        if let Expr::Name(n) = first {
+                            self.functions[id].calls.push(n.id.as_str());
+                        }
+                        // The dependency runs on every request too.
+                        let q = match first {
+                            Expr::Name(n) => self.resolve_name_callee(n.id.as_str()),
+                            Expr::Attribute(a) => match &*a.value {
+                                Expr::Name(r) => self
+                                    .resolve_name_callee(r.id.as_str())
+                                    .map(|b| format!("{b}.{}", a.attr.as_str())),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        if let Some(q) = q {
+                            self.summaries[summary].calls.push(q);
+                        }
                     }
                 }
             }
@@ -816,6 +989,7 @@ impl<'a> Checker<'a> {
             startup,
             loop_base,
             id,
+            summary,
         });
         let old_cond = std::mem::replace(&mut self.conditional, 0);
         let old_return = std::mem::replace(&mut self.in_return, 0);
@@ -855,6 +1029,7 @@ impl<'a> Checker<'a> {
             let orm = database::loop_orm(self, &g.iter, &g.target);
             self.loops.push(LoopCtx {
                 kind: LoopKind::Comprehension,
+                is_async: g.is_async,
                 iter: Some(&g.iter),
                 target: Some(&g.target),
                 start,
@@ -1081,6 +1256,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.bind_target(&f.target, None);
                 self.loops.push(LoopCtx {
                     kind: LoopKind::For,
+                    is_async: f.is_async,
                     iter: Some(&f.iter),
                     target: Some(&f.target),
                     start: f.range.start(),
@@ -1097,6 +1273,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_expr(&w.test);
                 self.loops.push(LoopCtx {
                     kind: LoopKind::While,
+                    is_async: false,
                     iter: None,
                     target: None,
                     start: w.range.start(),
@@ -1281,6 +1458,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     }
                 }
                 let id = self.funcs.last().map_or(usize::MAX, |f| f.id);
+                let summary = self.funcs.last().map_or(0, |f| f.summary);
                 let loop_base = self.loops.len();
                 self.funcs.push(FuncCtx {
                     def: None,
@@ -1289,6 +1467,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     startup: false,
                     loop_base,
                     id,
+                    summary,
                 });
                 self.sem.push_scope(ScopeKind::Lambda);
                 if let Some(p) = &l.parameters {
@@ -1418,6 +1597,7 @@ impl<'a> Checker<'a> {
         } else {
             None
         };
+        self.record_callee(&call.func);
         // Call graph for PA307.
         if let Some(f) = self.funcs.last() {
             let id = f.id;

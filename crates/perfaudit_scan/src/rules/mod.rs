@@ -50,6 +50,9 @@ pub struct RuleSettings {
     /// PA308: the project runs on MySQL only (InnoDB indexes every foreign key); see
     /// [`database::mysql_only_project`].
     pub mysql_only: bool,
+    /// Contexts whose performance findings (PA1xx-PA4xx) are reported; see
+    /// [`crate::semantic::context`]. Default: every context but cli, migration and test.
+    pub contexts: BTreeSet<perfaudit_model::scan::Context>,
 }
 
 impl Default for RuleSettings {
@@ -67,6 +70,10 @@ impl Default for RuleSettings {
             allowed_unused_imports: Vec::new(),
             first_party: BTreeSet::new(),
             mysql_only: false,
+            contexts: perfaudit_model::scan::Context::ALL
+                .into_iter()
+                .filter(|c| crate::semantic::context::shown_by_default(*c))
+                .collect(),
         }
     }
 }
@@ -74,6 +81,15 @@ impl Default for RuleSettings {
 impl RuleSettings {
     pub fn is_enabled(&self, code: &str) -> bool {
         self.enabled.contains(code)
+    }
+
+    /// Are findings in code that does not serve requests (tests, migrations, command-line
+    /// tools) reported? When not, the rules need not look at modules whose path says so.
+    pub fn offline_shown(&self) -> bool {
+        use perfaudit_model::scan::Context;
+        [Context::Cli, Context::Migration, Context::Test]
+            .iter()
+            .any(|c| self.contexts.contains(c))
     }
 
     /// Does any enabled rule need the checker's traversal? Not when only the inventory and
@@ -189,6 +205,18 @@ pub fn may_have_facts(source: &str) -> bool {
 /// Extract this module's contribution to the project index.
 pub fn collect_facts(input: &ModuleInput) -> ModuleFacts {
     crate::semantic::models::collect(input.rel_path, input.source, input.parsed)
+}
+
+/// Run every enabled rule over one module (one traversal): its findings, the function each is
+/// in, and the module's functions for the project call graph.
+pub fn check_module_full(
+    input: &ModuleInput,
+    project: &ProjectIndex,
+    settings: &RuleSettings,
+) -> checker::ModuleCheck {
+    let mut checker = checker::Checker::new(input, project, settings);
+    checker.visit_body(input.parsed.body());
+    checker.finish_full()
 }
 
 /// Run every enabled rule over one module (one traversal), returning its findings.

@@ -5,6 +5,7 @@
 //! The model is filled while the rule checker walks a module once (`rules::checker`); rules ask
 //! it questions ("what does `rq.get` resolve to?", "is `s` a `requests.Session`?").
 
+pub mod context;
 pub mod expr;
 pub mod models;
 pub mod route;
