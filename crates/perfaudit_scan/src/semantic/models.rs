@@ -411,6 +411,25 @@ fn django_field_kind(last: &str) -> Option<FieldKind> {
     })
 }
 
+/// The indexes and unique constraints of a `__table_args__` tuple or list.
+fn table_args_indexes(v: &Expr, m: &mut ModelFact) {
+    let elts: Vec<&Expr> = match v {
+        Expr::Tuple(t) => t.elts.iter().collect(),
+        Expr::List(l) => l.elts.iter().collect(),
+        _ => Vec::new(),
+    };
+    for e in elts {
+        if let Expr::Call(c) = e {
+            if matches!(
+                callee_last(c),
+                "Index" | "UniqueConstraint" | "PrimaryKeyConstraint"
+            ) {
+                m.indexes.push(constraint_columns(c));
+            }
+        }
+    }
+}
+
 fn model_from_class(
     class: &ast::StmtClassDef,
     source: &str,
@@ -450,6 +469,17 @@ fn model_from_class(
                 django_meta(meta, &mut m, source, parsed);
                 continue;
             }
+            // `@declared_attr def __table_args__(cls): return (Index(...), ...)`
+            Stmt::FunctionDef(f) if f.name.as_str() == "__table_args__" => {
+                for s in &f.body {
+                    if let Stmt::Return(r) = s {
+                        if let Some(v) = r.value.as_deref() {
+                            table_args_indexes(v, &mut m);
+                        }
+                    }
+                }
+                continue;
+            }
             _ => continue,
         };
         if target == "__tablename__" {
@@ -461,21 +491,7 @@ fn model_from_class(
         }
         if target == "__table_args__" {
             if let Some(v) = value {
-                let elts: Vec<&Expr> = match v {
-                    Expr::Tuple(t) => t.elts.iter().collect(),
-                    Expr::List(l) => l.elts.iter().collect(),
-                    _ => Vec::new(),
-                };
-                for e in elts {
-                    if let Expr::Call(c) = e {
-                        if matches!(
-                            callee_last(c),
-                            "Index" | "UniqueConstraint" | "PrimaryKeyConstraint"
-                        ) {
-                            m.indexes.push(constraint_columns(c));
-                        }
-                    }
-                }
+                table_args_indexes(v, &mut m);
             }
             continue;
         }

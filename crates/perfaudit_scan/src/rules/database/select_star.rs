@@ -71,7 +71,7 @@ pub fn has_select_star(sql: &str) -> bool {
         }
         // `SELECT * FROM (SELECT a, b ...) t`: the derived table already chose the columns.
         let rest = lower[i..].strip_prefix("from").unwrap_or("").trim_start();
-        if rest.starts_with('(') {
+        if rest.starts_with('(') || rest.starts_with("lateral") {
             continue;
         }
         // One-row bookkeeping tables of migration tools.
@@ -83,9 +83,48 @@ pub fn has_select_star(sql: &str) -> bool {
         if matches!(table, "alembic_version" | "django_migrations") {
             continue;
         }
+        // Catalog probes (`pg_tables`, `information_schema.columns`, `sqlite_master`): the
+        // database's own few columns.
+        if table.starts_with("pg_")
+            || table.starts_with("information_schema.")
+            || table.starts_with("sys.")
+            || matches!(table, "sqlite_master" | "sqlite_schema")
+        {
+            continue;
+        }
+        // A set-returning function (`unnest(...)`, `generate_series(...)`, `json_to_recordset
+        // (...) AS x(a int)`): its columns are the ones it was asked for.
+        if table.contains('(') {
+            continue;
+        }
+        // A common table expression (`WITH recent AS (SELECT a, b ...) SELECT * FROM recent`)
+        // or a LATERAL join already chose its columns.
+        if cte_names(&lower).iter().any(|c| c == table) || lower[i..].contains(" lateral ") {
+            continue;
+        }
         return true;
     }
     false
+}
+
+/// Names defined by `WITH [RECURSIVE] a AS (...), b AS (...)` in lowercased SQL.
+fn cte_names(lower: &str) -> Vec<String> {
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '(' || c == ','))
+        .flat_map(|w| w.split_inclusive([',', '(']))
+        .map(|w| w.trim_end_matches([',', '(']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    if !words.contains(&"with") {
+        return out;
+    }
+    for w in words.windows(2) {
+        if w[1] == "as" && w[0] != "with" && w[0] != "recursive" {
+            out.push(w[0].to_string());
+        }
+    }
+    out
 }
 
 fn literal_text(checker: &Checker, e: &Expr) -> Option<String> {
@@ -164,5 +203,18 @@ mod tests {
         assert!(!has_select_star("SELECT 1 WHERE EXISTS (SELECT * FROM t)"));
         assert!(!has_select_star("SELECT id FROM t"));
         assert!(!has_select_star("preselect * from"));
+        assert!(!has_select_star(
+            "WITH recent AS (SELECT id, name FROM t) SELECT * FROM recent"
+        ));
+        assert!(!has_select_star(
+            "with recursive tree(id) as (select id from n), b as (select 1) select * from tree"
+        ));
+        assert!(!has_select_star("SELECT * FROM pg_tables WHERE schemaname = 'public'"));
+        assert!(!has_select_star("SELECT * FROM information_schema.columns"));
+        assert!(!has_select_star("SELECT * FROM unnest(%s) AS x"));
+        assert!(!has_select_star(
+            "SELECT * FROM orders o CROSS JOIN LATERAL (SELECT id FROM items i) x"
+        ));
+        assert!(has_select_star("WITH a AS (SELECT 1) SELECT * FROM orders"));
     }
 }

@@ -40,7 +40,8 @@ pub(crate) fn check_await(checker: &mut Checker, aw: &ast::ExprAwait) {
     let Some(lp) = checker.iterating_loop() else {
         return;
     };
-    if lp.kind != LoopKind::For {
+    // `async for` loops: the iteration itself awaits (a stream, a cursor).
+    if lp.kind != LoopKind::For || lp.is_async {
         return;
     }
     if let Some(Expr::Call(_)) = lp.iter {
