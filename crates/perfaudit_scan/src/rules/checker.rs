@@ -39,6 +39,8 @@ pub struct LoopCtx<'a> {
     pub iter: Option<&'a Expr>,
     pub target: Option<&'a Expr>,
     pub start: TextSize,
+    /// End of the loop statement or comprehension.
+    pub end: TextSize,
     /// A literal collection or `range(<literal>)`: few, fixed iterations.
     pub small: bool,
     /// PA301/PA302: what the loop iterates over, when it is a query of a known model.
@@ -87,6 +89,8 @@ pub struct Checker<'a> {
     pub findings: Vec<Finding>,
     /// Inside a `return`/`raise` statement (depth).
     pub in_return: u32,
+    /// Inside the arguments of `Subquery(...)`/`Exists(...)` (depth).
+    pub in_subquery: u32,
     /// Depth of if/try/loop/with blocks in the current scope (for conditional `del`).
     conditional: u32,
     /// Visiting an annotation; `annotation_deferred` when it is not evaluated at runtime.
@@ -130,6 +134,11 @@ pub struct RuleState<'a> {
     pub heavy: Vec<startup::heavy_import::Candidate>,
     pub migrations: database::blocking_index_migration::State,
     pub pa309_seen: Vec<(String, String)>,
+    /// PA303: (loop start, query label) already reported: one finding per query and loop.
+    pub pa303_seen: Vec<(TextSize, String)>,
+    /// PA302: (function, loop label, relation) already reported: a second pass over the same
+    /// (evaluated, cached) queryset is not another N+1.
+    pub pa302_seen: Vec<(usize, String, &'a str)>,
 }
 
 /// Last segments of the callees some rule resolves to a qualified name; other calls skip the
@@ -253,6 +262,7 @@ impl<'a> Checker<'a> {
             functions: Vec::new(),
             findings: Vec::new(),
             in_return: 0,
+            in_subquery: 0,
             conditional: 0,
             in_annotation: false,
             annotation_deferred: false,
@@ -486,6 +496,37 @@ impl<'a> Checker<'a> {
     }
 
     /// Follow a name to the value it was last assigned in the visible scopes.
+    /// A name bound to a literal collection of constants (`names = ["a", "b"]`, then
+    /// `for n in names:`): few, fixed iterations.
+    pub fn bound_to_literal(&self, iter: &Expr) -> bool {
+        let Expr::Name(n) = iter else { return false };
+        let Some(b) = self.sem.lookup(n.id.as_str()) else {
+            return false;
+        };
+        let binding = self.sem.binding(b);
+        if binding.shadowed.is_some() {
+            return false;
+        }
+        let elts: &[Expr] = match binding.value {
+            Some(Expr::List(l)) => &l.elts,
+            Some(Expr::Tuple(t)) => &t.elts,
+            Some(Expr::Set(s)) => &s.elts,
+            _ => return false,
+        };
+        fn constant(e: &Expr) -> bool {
+            match e {
+                Expr::StringLiteral(_)
+                | Expr::NumberLiteral(_)
+                | Expr::BooleanLiteral(_)
+                | Expr::Attribute(_) => true,
+                Expr::Name(n) => n.id.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
+                Expr::Tuple(t) => t.elts.iter().all(constant),
+                _ => false,
+            }
+        }
+        !elts.is_empty() && elts.len() <= 16 && elts.iter().all(constant)
+    }
+
     pub fn value_of(&self, name: &str) -> Option<&'a Expr> {
         let b = self.sem.lookup(name)?;
         self.sem.binding(b).value
@@ -1006,8 +1047,9 @@ impl<'a> Checker<'a> {
         &mut self,
         generators: &'a [ast::Comprehension],
         elts: &[&'a Expr],
-        start: TextSize,
+        range: TextRange,
     ) {
+        let start = range.start();
         let Some(first) = generators.first() else {
             return;
         };
@@ -1033,7 +1075,8 @@ impl<'a> Checker<'a> {
                 iter: Some(&g.iter),
                 target: Some(&g.target),
                 start,
-                small: ex::is_small_literal_iter(&g.iter),
+                end: range.end(),
+                small: ex::is_small_literal_iter(&g.iter) || self.bound_to_literal(&g.iter),
                 orm,
             });
             pushed += 1;
@@ -1260,7 +1303,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     iter: Some(&f.iter),
                     target: Some(&f.target),
                     start: f.range.start(),
-                    small: ex::is_small_literal_iter(&f.iter),
+                    end: f.range.end(),
+                    small: ex::is_small_literal_iter(&f.iter) || self.bound_to_literal(&f.iter),
                     orm,
                 });
                 self.conditional += 1;
@@ -1277,6 +1321,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     iter: None,
                     target: None,
                     start: w.range.start(),
+                    end: w.range.end(),
                     small: false,
                     orm: None,
                 });
@@ -1477,22 +1522,16 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.sem.pop_scope();
                 self.funcs.pop();
             }
-            Expr::ListComp(c) => {
-                self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range.start())
-            }
-            Expr::SetComp(c) => {
-                self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range.start())
-            }
-            Expr::Generator(c) => {
-                self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range.start())
-            }
+            Expr::ListComp(c) => self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range),
+            Expr::SetComp(c) => self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range),
+            Expr::Generator(c) => self.visit_comprehension_expr(&c.generators, &[&c.elt], c.range),
             Expr::DictComp(c) => {
                 let mut elts: Vec<&'a Expr> = Vec::with_capacity(2);
                 if let Some(k) = &c.key {
                     elts.push(k);
                 }
                 elts.push(&c.value);
-                self.visit_comprehension_expr(&c.generators, &elts, c.range.start())
+                self.visit_comprehension_expr(&c.generators, &elts, c.range)
             }
             Expr::Named(n) => {
                 self.visit_expr(&n.value);
@@ -1554,12 +1593,20 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_expr(&call.func);
                 self.callee_start = None;
                 let old_await = self.awaited.take();
+                // Querysets passed to `Subquery(...)`/`Exists(...)` become part of the outer
+                // query: building them runs nothing.
+                let embeds = matches!(
+                    ex::terminal_name(&call.func),
+                    Some("Subquery" | "Exists" | "ArraySubquery" | "OuterRef")
+                );
+                self.in_subquery += u32::from(embeds);
                 for a in call.arguments.args.iter() {
                     self.visit_expr(a);
                 }
                 for k in call.arguments.keywords.iter() {
                     self.visit_expr(&k.value);
                 }
+                self.in_subquery -= u32::from(embeds);
                 self.awaited = old_await;
                 self.callee_start = old;
             }

@@ -138,12 +138,20 @@ pub use crate::semantic::models::ModuleFacts;
 #[derive(Debug, Clone, Default)]
 pub struct ProjectIndex {
     pub models: ModelIndex,
+    /// Some model of the project is a Django model (`obj.save()` is a query).
+    pub has_django_models: bool,
 }
 
 impl ProjectIndex {
     pub fn from_facts(facts: Vec<ModuleFacts>) -> Self {
+        let models = ModelIndex::from_facts(facts);
+        let has_django_models = models
+            .models
+            .iter()
+            .any(|(_, m)| m.kind == crate::semantic::models::ModelKind::Django);
         ProjectIndex {
-            models: ModelIndex::from_facts(facts),
+            models,
+            has_django_models,
         }
     }
 }

@@ -712,6 +712,9 @@ pub struct ModelIndex {
     loose_leading: FxHashMap<String, Vec<String>>,
     /// Django reverse accessors: (target model, accessor) -> source model.
     reverse: FxHashMap<(String, String), String>,
+    /// Django related-manager accessors (reverse accessors and many-to-many fields) -> the
+    /// model of their rows, when only one model of the project has an accessor of that name.
+    accessors: FxHashMap<String, Option<String>>,
     pub drf_default_pagination: bool,
 }
 
@@ -770,11 +773,39 @@ impl ModelIndex {
                     None if c.kind == FieldKind::OneToOne => m.name.to_ascii_lowercase(),
                     None => format!("{}_set", m.name.to_ascii_lowercase()),
                 };
-                reverse.insert((t.clone(), accessor), m.name.clone());
+                reverse.insert((t.clone(), accessor.clone()), m.name.clone());
+                let rows = if c.kind == FieldKind::ManyToMany {
+                    t.rsplit('.').next().unwrap_or(t).to_string()
+                } else {
+                    m.name.clone()
+                };
+                let mut note = |name: String, rows: String| {
+                    idx.accessors
+                        .entry(name)
+                        .and_modify(|e| {
+                            if e.as_deref() != Some(rows.as_str()) {
+                                *e = None
+                            }
+                        })
+                        .or_insert(Some(rows));
+                };
+                if c.kind == FieldKind::ManyToMany {
+                    note(c.attr.clone(), rows);
+                    note(accessor, m.name.clone());
+                } else if c.kind == FieldKind::ForeignKey {
+                    note(accessor, rows);
+                }
             }
         }
         idx.reverse = reverse;
         idx
+    }
+
+    /// Django: the model of the rows of `obj.<accessor>.all()` for a related manager, when the
+    /// accessor name belongs to one model of the project only.
+    pub fn related_manager_rows(&self, accessor: &str) -> Option<&ModelFact> {
+        let rows = self.accessors.get(accessor)?.as_deref()?;
+        self.model(rows, ModelKind::Django)
     }
 
     /// The model called `name` (unique by class name; when several share it, the first of the

@@ -84,6 +84,8 @@ pub struct QueryInfo<'a> {
     /// `.all()`, `fetchall()`, `scalars()`, `list(...)`: materialises every row.
     pub fetch_all: bool,
     pub queryish: bool,
+    /// `obj.<related manager>.all()`: the model of its rows (PA302 follows these loops).
+    pub related_rows: Option<&'a ModelFact>,
     nodes: u32,
 }
 
@@ -243,6 +245,11 @@ fn walk_query<'a>(
                             info.sa_model.get_or_insert(m);
                         }
                     }
+                    accessor if !models.is_model(n.id.as_str()) => {
+                        if let Some(m) = models.related_manager_rows(accessor) {
+                            info.related_rows.get_or_insert(m);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -345,9 +352,11 @@ pub(crate) fn loop_orm<'a>(
     if info.values {
         return None;
     }
-    let (kind, model) = match (info.sa_model, info.dj_model) {
-        (Some(m), _) => (ModelKind::SqlAlchemy, m),
-        (None, Some(m)) => (ModelKind::Django, m),
+    let (kind, model) = match (info.sa_model, info.dj_model, info.related_rows) {
+        (Some(m), _, _) => (ModelKind::SqlAlchemy, m),
+        (None, Some(m), _) => (ModelKind::Django, m),
+        // `for r in obj.reviews.all():` (a related manager) needs its evaluating call.
+        (None, None, Some(m)) if is_evaluated_manager(iter) => (ModelKind::Django, m),
         _ => return None,
     };
     let label = crate::semantic::expr::callee_label(iter);
@@ -361,6 +370,12 @@ pub(crate) fn loop_orm<'a>(
         label,
         reported: Vec::new(),
     })
+}
+
+/// `obj.rel.all()`, `obj.rel.filter(...)`, `obj.rel.order_by(...)`: a related manager's rows.
+fn is_evaluated_manager(iter: &Expr) -> bool {
+    matches!(iter, Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a)
+        if matches!(a.attr.as_str(), "all" | "filter" | "exclude" | "order_by")))
 }
 
 /// Called by the checker for attribute reads while inside a loop. Returns true when it visited

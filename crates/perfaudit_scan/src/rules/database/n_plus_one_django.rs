@@ -44,7 +44,24 @@ pub(crate) fn check<'a>(
     if orm.eager_all && matches!(rel, DjangoRel::Forward(_)) {
         return;
     }
+    // A reverse relation or many-to-many handed to `Subquery(...)`/`Exists(...)` is part of
+    // the outer query, not a query per row.
+    if checker.in_subquery > 0 && !matches!(rel, DjangoRel::Forward(_)) {
+        return;
+    }
     let label = orm.label.clone();
+    // A second loop over the same queryset in this function: the rows (and what the first
+    // loop touched) are cached on the evaluated queryset; the first loop's finding says it.
+    let func = checker.func().map_or(usize::MAX, |f| f.summary);
+    if checker
+        .state
+        .pa302_seen
+        .iter()
+        .any(|(f, l, n)| *f == func && *l == label && *n == name)
+    {
+        return;
+    }
+    checker.state.pa302_seen.push((func, label.clone(), name));
     let line = checker.line_of(checker.loops[loop_idx].start);
     if let Some(o) = checker.loops[loop_idx].orm.as_mut() {
         o.reported.push(name);
@@ -100,6 +117,18 @@ pub(crate) fn check_fk_id<'a>(
         return false;
     };
     let key = outer.attr.as_str();
+    // The loop reads other fields of the related row too (`x.fk.name`): the row is loaded
+    // anyway, and `x.fk.id` costs nothing more (the N+1 itself is the other finding).
+    let lp = &checker.loops[loop_idx];
+    let body = checker
+        .input
+        .source
+        .get(lp.start.to_usize()..lp.end.to_usize())
+        .unwrap_or("");
+    let t = target.id.as_str();
+    if loaded_elsewhere(body, t, fk) {
+        return false;
+    }
     checker.report(
         "PA302",
         outer.range(),
@@ -113,4 +142,63 @@ pub(crate) fn check_fk_id<'a>(
         ),
     );
     true
+}
+
+/// Does `body` read `t.fk` other than as `t.fk.id`/`t.fk.pk` (`t.fk.name`, `f(t.fk)`)?
+fn loaded_elsewhere(body: &str, t: &str, fk: &str) -> bool {
+    let needle = format!("{t}.{fk}");
+    let b = body.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = body[from..].find(&needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        from = end;
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        if start > 0 && (ident(b[start - 1]) || b[start - 1] == b'.') {
+            continue;
+        }
+        match b.get(end) {
+            Some(c) if ident(*c) => continue, // `t.fk_id`, `t.fkx`
+            Some(b'.') => {
+                let rest = &body[end + 1..];
+                let attr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if attr != "id" && attr != "pk" {
+                    return true;
+                }
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn related_row_read_elsewhere() {
+        use super::loaded_elsewhere;
+        assert!(!loaded_elsewhere(
+            "for b in q:\n    x = b.author.id\n",
+            "b",
+            "author"
+        ));
+        assert!(loaded_elsewhere(
+            "for b in q:\n    x = b.author.id\n    y = b.author.name\n",
+            "b",
+            "author"
+        ));
+        assert!(loaded_elsewhere(
+            "for b in q:\n    f(b.author)\n    b.author.pk\n",
+            "b",
+            "author"
+        ));
+        assert!(!loaded_elsewhere(
+            "for b in q:\n    b.author_id\n    b.author.pk\n",
+            "b",
+            "author"
+        ));
+    }
 }

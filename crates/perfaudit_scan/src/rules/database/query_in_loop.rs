@@ -410,6 +410,17 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
             if !targets.contains(&n.id.as_str()) || n.id.as_str().contains("form") {
                 return;
             }
+            // Django's `obj.save()`/`obj.delete()` is a query; a SQLAlchemy object's is not
+            // (a session flushes once at commit), nor anything in a project without Django
+            // models.
+            let sqlalchemy_rows = lp.iter.is_some_and(|it| {
+                crate::rules::database::analyze_query(checker, it)
+                    .sa_model
+                    .is_some()
+            });
+            if sqlalchemy_rows || !checker.project.has_django_models {
+                return;
+            }
             callee_label(&call.func)
         }
     };
@@ -429,6 +440,16 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if at.modulo_if || at.broad_handler || (boundary && at.isolating_try) {
         return;
     }
+    // The same query twice in one loop (`get` on one line, again on the next) is one finding.
+    if checker
+        .state
+        .pa303_seen
+        .iter()
+        .any(|(s, w)| *s == loop_start && *w == what)
+    {
+        return;
+    }
+    checker.state.pa303_seen.push((loop_start, what.clone()));
     checker.report(
         "PA303",
         call.range(),

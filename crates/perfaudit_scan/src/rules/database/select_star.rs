@@ -209,7 +209,9 @@ mod tests {
         assert!(!has_select_star(
             "with recursive tree(id) as (select id from n), b as (select 1) select * from tree"
         ));
-        assert!(!has_select_star("SELECT * FROM pg_tables WHERE schemaname = 'public'"));
+        assert!(!has_select_star(
+            "SELECT * FROM pg_tables WHERE schemaname = 'public'"
+        ));
         assert!(!has_select_star("SELECT * FROM information_schema.columns"));
         assert!(!has_select_star("SELECT * FROM unnest(%s) AS x"));
         assert!(!has_select_star(
