@@ -398,6 +398,21 @@ pub fn scan(
     let manifest_root = &base;
     let mans = manifests::read_all(manifest_root);
     rule_settings.mysql_only = rules::database::mysql_only(&mans.declared);
+    if rule_settings.is_enabled("PA310") {
+        rule_settings.sqlite_migration_dirs = walked
+            .python
+            .iter()
+            .filter(|f| f.rel == "env.py" || f.rel.ends_with("/env.py"))
+            .filter_map(|f| {
+                let text = std::fs::read_to_string(&f.path).ok()?;
+                let lower = text.to_ascii_lowercase();
+                (lower.contains("alembic")
+                    && lower.contains("sqlite")
+                    && !lower.contains("postgres"))
+                .then(|| f.rel.trim_end_matches("env.py").to_string())
+            })
+            .collect();
+    }
     let settings = &ScanSettings {
         rules: rule_settings,
         ..settings.clone()
@@ -406,6 +421,11 @@ pub fn scan(
     // The walk's threads found them in no particular order.
     let mut facts = facts.into_inner().unwrap_or_else(|p| p.into_inner());
     facts.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in &mut facts {
+        if !f.typed_globals.is_empty() {
+            f.module = namer.name(&f.path).map(|(n, _, _)| n);
+        }
+    }
     let project = ProjectIndex::from_facts(facts);
 
     // Pass 2: parse and check every module.

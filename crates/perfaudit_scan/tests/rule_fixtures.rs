@@ -96,6 +96,17 @@ fn pa310_skips_hidden_directories() {
 }
 
 #[test]
+fn pa310_skips_sqlite_only_migration_trees() {
+    let rel = "app/sqlite_migrations/versions/0002_index.py";
+    let (_, pg) = findings_at("PA310", rel, |_| {});
+    assert!(!pg.is_empty());
+    let (_, sqlite) = findings_at("PA310", rel, |s| {
+        s.sqlite_migration_dirs = vec!["app/sqlite_migrations/".to_string()]
+    });
+    assert!(sqlite.is_empty(), "{sqlite:?}");
+}
+
+#[test]
 fn pa308_skips_frozen_models_and_mysql_projects() {
     let (_, app) = findings_at("PA308", "app/models.py", |_| {});
     assert!(!app.is_empty());

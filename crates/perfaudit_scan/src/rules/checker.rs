@@ -171,6 +171,14 @@ const QUALIFIED_CALLEES: &[&str] = &[
     "getstatusoutput",
     "system",
     "popen",
+    "make_archive",
+    "unpack_archive",
+    "copytree",
+    "rmtree",
+    "copy",
+    "copy2",
+    "copyfile",
+    "move",
     // PA104 / PA307
     "connect",
     "Redis",
@@ -698,6 +706,25 @@ impl<'a> Checker<'a> {
                     qualified.push_str(name);
                     let redundant = alias.asname.as_ref().is_some_and(|a| a.as_str() == name);
                     let range = alias.asname.as_ref().map_or(alias.name.range, |a| a.range);
+                    // A client or session factory of the project's own modules
+                    // (`from app.db import SessionLocal`).
+                    let ty = if self.project.models.typed_globals.is_empty() {
+                        None
+                    } else {
+                        ctxmod::absolute_module(
+                            self.input.module_name,
+                            self.is_init_module,
+                            imp.level,
+                            module,
+                        )
+                        .and_then(|m| {
+                            self.project
+                                .models
+                                .typed_globals
+                                .get(&format!("{m}.{name}"))
+                                .copied()
+                        })
+                    };
                     let id = self.sem.bind(
                         bound,
                         BindingKind::Import {
@@ -709,7 +736,7 @@ impl<'a> Checker<'a> {
                         },
                         range,
                         None,
-                        None,
+                        ty,
                     );
                     if imp.level == 0 {
                         startup::heavy_import::on_import(self, &qualified, alias, id);

@@ -53,6 +53,9 @@ pub struct RuleSettings {
     /// Contexts whose performance findings (PA1xx-PA4xx) are reported; see
     /// [`crate::semantic::context`]. Default: every context but cli, migration and test.
     pub contexts: BTreeSet<perfaudit_model::scan::Context>,
+    /// PA310: directories (`/`-terminated, relative to the root) of Alembic trees whose
+    /// `env.py` names SQLite and no PostgreSQL.
+    pub sqlite_migration_dirs: Vec<String>,
 }
 
 impl Default for RuleSettings {
@@ -74,6 +77,7 @@ impl Default for RuleSettings {
                 .into_iter()
                 .filter(|c| crate::semantic::context::shown_by_default(*c))
                 .collect(),
+            sqlite_migration_dirs: Vec::new(),
         }
     }
 }
@@ -174,8 +178,16 @@ pub fn may_have_facts(source: &str) -> bool {
         "table=True",
         "create_index",
         "Index(",
-        // DRF settings
+        // DRF settings; paginating base views
         "DEFAULT_PAGINATION_CLASS",
+        "pagination_class",
+        "paginate_by",
+        // Module-level clients and session factories other modules import (PA104, PA4xx)
+        "sessionmaker(",
+        "scoped_session(",
+        "Redis(",
+        "from_url(",
+        "create_engine(",
         // Django models: `models.<X>Field(`, `models.ForeignKey(`, `models.Model`.
         "models.",
     ];

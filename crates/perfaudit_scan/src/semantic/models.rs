@@ -83,6 +83,14 @@ pub struct ModuleFacts {
     pub django_migration_indexes: Vec<(String, Vec<String>)>,
     /// `REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": ...}` seen.
     pub drf_default_pagination: bool,
+    /// Classes that set a paginator for their subclasses (`pagination_class = X`,
+    /// `paginate_by = N`, `paginator_class = X`).
+    pub paginated_classes: Vec<String>,
+    /// Module-level clients and factories other modules import: (name, type) for
+    /// `SessionLocal = sessionmaker(...)`, `redis_client = redis.Redis(...)`.
+    pub typed_globals: Vec<(String, crate::semantic::Ty)>,
+    /// The module's dotted name, set by the pipeline once every module is named.
+    pub module: Option<String>,
 }
 
 fn line_col(parsed: &ParsedModule, source: &str, r: &impl Ranged) -> (u32, u32) {
@@ -155,7 +163,59 @@ pub fn collect(path: &str, source: &str, parsed: &ParsedModule) -> ModuleFacts {
         ..Default::default()
     };
     collect_body(parsed.body(), source, parsed, &mut facts, 0);
+    collect_typed_globals(parsed.body(), &mut facts);
     facts
+}
+
+/// `X = sessionmaker(...)`, `r = redis.Redis(...)`, `engine = create_engine(...)` at module
+/// level, resolved through the module's own imports.
+fn collect_typed_globals(body: &[Stmt], facts: &mut ModuleFacts) {
+    let mut imports: Vec<(&str, String)> = Vec::new();
+    for stmt in body {
+        match stmt {
+            Stmt::Import(i) => {
+                for a in &i.names {
+                    let full = a.name.as_str();
+                    match &a.asname {
+                        Some(n) => imports.push((n.as_str(), full.to_string())),
+                        None => {
+                            let top = full.split('.').next().unwrap_or(full);
+                            imports.push((top, top.to_string()));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(i) if i.level == 0 => {
+                let module = i.module.as_ref().map_or("", |m| m.as_str());
+                for a in &i.names {
+                    let bound = a.asname.as_ref().map_or(a.name.as_str(), |n| n.as_str());
+                    imports.push((bound, format!("{module}.{}", a.name.as_str())));
+                }
+            }
+            Stmt::Assign(a) => {
+                let (Some(Expr::Name(target)), Expr::Call(call)) = (a.targets.first(), &*a.value)
+                else {
+                    continue;
+                };
+                let Some(dotted) = crate::semantic::expr::dotted(&call.func) else {
+                    continue;
+                };
+                let (head, rest) = dotted.split_once('.').unwrap_or((dotted.as_str(), ""));
+                let Some((_, q)) = imports.iter().rev().find(|(n, _)| *n == head) else {
+                    continue;
+                };
+                let q = if rest.is_empty() {
+                    q.clone()
+                } else {
+                    format!("{q}.{rest}")
+                };
+                if let Some(t) = crate::semantic::types::constructor_type(&q) {
+                    facts.typed_globals.push((target.id.to_string(), t));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn collect_body(
@@ -173,6 +233,18 @@ fn collect_body(
             Stmt::ClassDef(class) => {
                 if let Some(m) = model_from_class(class, source, parsed) {
                     facts.models.push(m);
+                }
+                let paginates = class.body.iter().any(|s| match s {
+                    Stmt::Assign(a) => {
+                        a.targets.iter().any(|t| {
+                            matches!(t, Expr::Name(n) if matches!(n.id.as_str(),
+                            "pagination_class" | "paginate_by" | "paginator_class"))
+                        }) && !matches!(&*a.value, Expr::NoneLiteral(_))
+                    }
+                    _ => false,
+                });
+                if paginates {
+                    facts.paginated_classes.push(class.name.to_string());
                 }
                 collect_body(&class.body, source, parsed, facts, depth + 1);
             }
@@ -716,6 +788,10 @@ pub struct ModelIndex {
     /// model of their rows, when only one model of the project has an accessor of that name.
     accessors: FxHashMap<String, Option<String>>,
     pub drf_default_pagination: bool,
+    /// Project classes that set a paginator for their subclasses.
+    pub paginated_classes: rustc_hash::FxHashSet<String>,
+    /// `module.name` -> type of module-level clients and session factories.
+    pub typed_globals: FxHashMap<String, crate::semantic::Ty>,
 }
 
 /// How a Django attribute relates to other rows.
@@ -731,6 +807,12 @@ impl ModelIndex {
         let mut idx = ModelIndex::default();
         for f in facts {
             idx.drf_default_pagination |= f.drf_default_pagination;
+            idx.paginated_classes.extend(f.paginated_classes);
+            if let Some(module) = &f.module {
+                for (name, t) in f.typed_globals {
+                    idx.typed_globals.insert(format!("{module}.{name}"), t);
+                }
+            }
             for (t, cols) in f.migration_indexes {
                 if let Some(c) = cols.into_iter().next() {
                     idx.migration_leading.entry(t).or_default().push(c);

@@ -41,12 +41,17 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     };
     match name {
         "create_table" => {
-            if let Some(t) = call.arguments.args.first().and_then(str_value) {
+            let Some(first) = call.arguments.args.first() else {
+                return;
+            };
+            if let Some(t) = str_value(first) {
                 checker
                     .state
                     .migrations
                     .created
                     .push(t.to_ascii_lowercase());
+            } else if let Some(names) = loop_literal_names(checker, first) {
+                checker.state.migrations.created.extend(names);
             }
         }
         "batch_alter_table" => {
@@ -78,6 +83,16 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
             if keyword(call, "postgresql_concurrently").is_some_and(is_true) {
                 return;
             }
+            // `downgrade()` puts back an index the upgrade dropped; it is not what a deploy
+            // runs.
+            if checker
+                .funcs
+                .iter()
+                .filter_map(|f| f.def)
+                .any(|d| d.name.as_str().starts_with("downgrade"))
+            {
+                return;
+            }
             let batch = recv.is_some_and(|r| matches!(r, Expr::Name(n) if n.id.as_str() != "op"));
             let table = if batch {
                 // `batch_op.create_index(name, columns)`: the table is the batch's.
@@ -88,11 +103,32 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
                     .clone()
                     .unwrap_or_default()
             } else {
-                keyword(call, "table_name")
-                    .or_else(|| call.arguments.args.get(1))
-                    .and_then(str_value)
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
+                let arg = keyword(call, "table_name").or_else(|| call.arguments.args.get(1));
+                match arg {
+                    Some(a) => match str_value(a) {
+                        Some(t) => t.to_ascii_lowercase(),
+                        None => {
+                            // The table comes from a variable: a loop over literal names
+                            // created in this migration is fine, anything else is named by
+                            // its expression.
+                            match loop_literal_names(checker, a) {
+                                Some(names) => {
+                                    let created = &checker.state.migrations.created;
+                                    let old: Vec<String> = names
+                                        .into_iter()
+                                        .filter(|n| !created.contains(n))
+                                        .collect();
+                                    if old.is_empty() {
+                                        return;
+                                    }
+                                    old.join("`, `")
+                                }
+                                None => format!("<{}>", crate::semantic::expr::callee_label(a)),
+                            }
+                        }
+                    },
+                    None => String::new(),
+                }
             };
             checker
                 .state
@@ -115,8 +151,38 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     }
 }
 
+/// The string literals a loop target iterates over (`for t in ["a", "b"]:` with `t` given).
+fn loop_literal_names(checker: &Checker, e: &Expr) -> Option<Vec<String>> {
+    let Expr::Name(n) = e else { return None };
+    let lp = checker.current_loops().iter().rev().find(|l| {
+        l.target
+            .is_some_and(|t| matches!(t, Expr::Name(x) if x.id.as_str() == n.id.as_str()))
+    })?;
+    let elts: &[Expr] = match lp.iter? {
+        Expr::List(l) => &l.elts,
+        Expr::Tuple(t) => &t.elts,
+        _ => return None,
+    };
+    elts.iter()
+        .map(|x| str_value(x).map(str::to_ascii_lowercase))
+        .collect()
+}
+
 pub(crate) fn finish(checker: &mut Checker) {
     let st = std::mem::take(&mut checker.state.migrations);
+    // CREATE INDEX CONCURRENTLY is PostgreSQL's: nothing to say for a migration tree whose
+    // Alembic env.py configures SQLite only, nor on MySQL-only projects (InnoDB builds
+    // indexes online).
+    let rel = checker.input.rel_path;
+    if checker.settings.mysql_only
+        || checker
+            .settings
+            .sqlite_migration_dirs
+            .iter()
+            .any(|d| rel.starts_with(d.as_str()))
+    {
+        return;
+    }
     // Hidden directories (`.semgrep/`, `.github/`) hold linter fixtures, not migrations.
     if checker
         .input

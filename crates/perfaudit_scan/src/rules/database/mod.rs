@@ -86,6 +86,11 @@ pub struct QueryInfo<'a> {
     pub queryish: bool,
     /// `obj.<related manager>.all()`: the model of its rows (PA302 follows these loops).
     pub related_rows: Option<&'a ModelFact>,
+    /// Filtered to given keys (`filter(id__in=ids)`, `.where(M.id.in_(ids))`): as many rows
+    /// as the caller named.
+    pub by_ids: bool,
+    /// `X` of `X.objects...` (known model or not).
+    pub manager_of: Option<&'a str>,
     nodes: u32,
 }
 
@@ -220,7 +225,19 @@ fn walk_query<'a>(
                 "group_by" | "annotate" | "distinct" => info.group_by = true,
                 "all" | "fetchall" | "scalars" | "list" => info.fetch_all = true,
                 "filter" | "filter_by" | "where" | "order_by" | "exclude" | "execute" => {
-                    info.queryish = true
+                    info.queryish = true;
+                    if name != "exclude" {
+                        info.by_ids |= c.arguments.keywords.iter().any(|k| {
+                            k.arg.as_ref().is_some_and(|a| {
+                                matches!(a.as_str(), "id__in" | "pk__in")
+                                    || a.as_str().ends_with("_id__in")
+                            })
+                        }) || c.arguments.args.iter().any(|a| {
+                            matches!(a, Expr::Call(x) if matches!(&*x.func, Expr::Attribute(f)
+                                if f.attr.as_str() == "in_"
+                                    && matches!(&*f.value, Expr::Attribute(col) if col.attr.as_str() == "id")))
+                        });
+                    }
                 }
                 n if LIMITING.contains(&n) => info.limited = true,
                 _ => {}
@@ -235,6 +252,7 @@ fn walk_query<'a>(
                 match a.attr.as_str() {
                     "objects" | "_default_manager" => {
                         info.queryish = true;
+                        info.manager_of.get_or_insert(n.id.as_str());
                         if let Some(m) = models.model(n.id.as_str(), ModelKind::Django) {
                             info.dj_model.get_or_insert(m);
                         }

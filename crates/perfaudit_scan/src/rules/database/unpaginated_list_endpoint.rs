@@ -96,6 +96,28 @@ const OWNER_WORDS: &[&str] = &[
     "project",
 ];
 
+/// Model names of tables that grow with use even without a timestamp or owner key: the model
+/// is itself an owner or an event of use (`Customer`, `Order`, `Message`).
+const GROWING_MODELS: &[&str] = &[
+    "order",
+    "invoice",
+    "payment",
+    "transaction",
+    "event",
+    "message",
+    "comment",
+    "ticket",
+    "subscription",
+    "session",
+    "notification",
+    "visit",
+    "download",
+    "submission",
+];
+
+/// Django's own small, fixed tables (auth groups, permissions, content types, sites).
+const FIXED_FRAMEWORK_MODELS: &[&str] = &["Group", "Permission", "ContentType", "Site"];
+
 fn owner_like(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     OWNER_WORDS.iter().any(|w| last.contains(w))
@@ -118,6 +140,10 @@ pub(crate) fn grows(models: &ModelIndex, m: &ModelFact) -> bool {
     while let Some(cur) = stack.pop() {
         seen += 1;
         if seen > 16 {
+            return true;
+        }
+        let own = cur.name.to_ascii_lowercase();
+        if owner_like(&cur.name) || GROWING_MODELS.iter().any(|w| own.ends_with(w)) {
             return true;
         }
         if cur.columns.iter().any(growth_column)
@@ -147,6 +173,26 @@ fn bounded_table(checker: &Checker, info: &super::QueryInfo) -> bool {
     info.sa_model
         .or(info.dj_model)
         .is_some_and(|m| !grows(&checker.project.models, m))
+        || info.by_ids
+        || info.manager_of.is_some_and(|n| {
+            FIXED_FRAMEWORK_MODELS.contains(&n) && !checker.project.models.is_model(n)
+        })
+}
+
+/// Does a class (by its bases) inherit a paginator from a project class?
+fn inherits_pagination(checker: &Checker, class: &ast::StmtClassDef) -> bool {
+    let paginated = &checker.project.models.paginated_classes;
+    !paginated.is_empty()
+        && class.arguments.as_ref().is_some_and(|a| {
+            a.args.iter().any(|b| {
+                let n = match b {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    _ => return false,
+                };
+                paginated.contains(n)
+            })
+        })
 }
 
 fn unbounded<'a>(checker: &Checker<'a>, e: &'a Expr, depth: u32) -> Option<(String, TextRange)> {
@@ -242,6 +288,14 @@ pub(crate) fn check_return<'a>(checker: &mut Checker<'a>, value: &'a Expr) {
         return;
     };
     let handler = def.name.as_str();
+    if f.handler == Some(crate::semantic::route::Handler::ClassMethod)
+        && checker
+            .classes
+            .last()
+            .is_some_and(|c| inherits_pagination(checker, c.def))
+    {
+        return; // the view's base class paginates
+    }
     if let Some((what, range)) = unbounded(checker, value, 0) {
         // One finding per query, however many returns lead to it.
         if checker
@@ -283,6 +337,9 @@ pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
         (DRF_LIST_BASES.contains(&n) && !foreign).then_some(n)
     });
     let Some(base) = base else { return };
+    if inherits_pagination(checker, class) {
+        return; // a project base class sets the paginator
+    }
     let mut has_pagination = false;
     let mut explicit_none = false;
     let mut small_table = false;

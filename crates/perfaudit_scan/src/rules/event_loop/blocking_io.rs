@@ -10,8 +10,10 @@ use perfaudit_model::Severity;
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds blocking file and process I/O in async context: `open(...)`, \
 `Path.open/read_text/read_bytes/write_text/write_bytes`, `subprocess.run/call/check_call/\
-check_output/Popen`, `os.system`, `os.popen`, `input()`. File reads and writes are reported \
-as info (often one-off and small), processes and `input` as warnings.",
+check_output/Popen`, `os.system`, `os.popen`, `input()`, `shutil.make_archive/unpack_archive/\
+copytree/rmtree` (warnings) and `shutil.copy/copy2/copyfile/move` (info). File reads and writes \
+are reported as info (often one-off and small), processes, archives, trees and `input` as \
+warnings.",
     why: "The event loop thread waits for the disk or the child process; every concurrent \
 request on the worker stalls meanwhile. Process spawning in particular can take many \
 milliseconds.",
@@ -37,6 +39,16 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
             | "os.system"
             | "os.popen"),
         ) => (format!("{s}(...)"), Severity::Warning),
+        // Whole trees and archives: as long as the data is large.
+        Some(
+            s @ ("shutil.make_archive"
+            | "shutil.unpack_archive"
+            | "shutil.copytree"
+            | "shutil.rmtree"),
+        ) => (format!("{s}(...)"), Severity::Warning),
+        Some(s @ ("shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.move")) => {
+            (format!("{s}(...)"), Severity::Info)
+        }
         _ => {
             let Expr::Attribute(a) = &*call.func else {
                 return;
