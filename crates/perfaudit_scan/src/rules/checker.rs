@@ -130,6 +130,7 @@ pub struct ModuleCheck {
 #[derive(Default)]
 pub struct RuleState<'a> {
     pub cache: caching::unbounded_cache::State<'a>,
+    pub growth_pa404: caching::module_state_growth::State<'a>,
     pub conn: database::connection_per_request::State,
     pub heavy: Vec<startup::heavy_import::Candidate>,
     pub migrations: database::blocking_index_migration::State,
@@ -797,6 +798,9 @@ impl<'a> Checker<'a> {
         startup::unused_import::finish(&mut self);
         startup::heavy_import::finish(&mut self);
         caching::unbounded_cache::finish(&mut self);
+        if self.enabled("PA404") {
+            caching::module_state_growth::finish(&mut self);
+        }
         database::connection_per_request::finish(&mut self);
         database::blocking_index_migration::finish(&mut self);
         database::foreign_key_without_index::finish(&mut self);
@@ -941,6 +945,10 @@ impl<'a> Checker<'a> {
     fn visit_function(&mut self, f: &'a ast::StmtFunctionDef) {
         for d in &f.decorator_list {
             self.visit_expr(&d.expression);
+            // `@register` runs `register` where the definition is (import time).
+            if matches!(&d.expression, Expr::Name(_) | Expr::Attribute(_)) {
+                self.record_callee(&d.expression);
+            }
         }
         self.visit_type_params_deferred(f.type_params.as_deref());
         if self.enabled("PA403") {
@@ -1228,6 +1236,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::ClassDef(c) => {
                 for d in &c.decorator_list {
                     self.visit_expr(&d.expression);
+                    if matches!(&d.expression, Expr::Name(_) | Expr::Attribute(_)) {
+                        self.record_callee(&d.expression);
+                    }
                 }
                 self.visit_type_params_deferred(c.type_params.as_deref());
                 if let Some(args) = &c.arguments {
@@ -1274,6 +1285,13 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     caching::unbounded_cache::on_class_assign(self, a);
                 } else {
                     caching::unbounded_cache::on_function_assign(self, a);
+                    for t in &a.targets {
+                        if let Expr::Name(n) = t {
+                            if self.sem.scope().globals.contains(&n.id.as_str()) {
+                                caching::module_state_growth::on_shrink(self, n.id.as_str());
+                            }
+                        }
+                    }
                 }
                 for t in &a.targets {
                     self.bind_target(t, Some(&a.value));
@@ -1420,6 +1438,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                         }
                         Expr::Subscript(s) => {
                             caching::unbounded_cache::on_evict(self, &s.value);
+                            if let Expr::Name(n) = &*s.value {
+                                caching::module_state_growth::on_shrink(self, n.id.as_str());
+                            }
                             self.visit_expr(t);
                         }
                         other => self.visit_expr(other),
@@ -1672,6 +1693,9 @@ impl<'a> Checker<'a> {
             None
         };
         self.record_callee(&call.func);
+        if self.enabled("PA404") {
+            caching::module_state_growth::check_call(self, call);
+        }
         // Call graph for PA307.
         if let Some(f) = self.funcs.last() {
             let id = f.id;

@@ -77,6 +77,7 @@ rules! {
     "PA401" "redis-keys" Caching Error;
     "PA402" "redis-roundtrip-in-loop" Caching Warning;
     "PA403" "unbounded-cache" Caching Warning;
+    "PA404" "module-state-growth" Caching Warning;
     "PA501" "heavy-import-at-module-level" Startup Warning;
     "PA502" "oversized-module" Startup Info;
     "PA503" "unused-import" Startup Warning;

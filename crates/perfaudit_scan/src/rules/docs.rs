@@ -41,6 +41,7 @@ pub fn doc(code: &str) -> Option<&'static RuleDoc> {
         "PA401" => &caching::redis_keys::DOC,
         "PA402" => &caching::redis_roundtrip::DOC,
         "PA403" => &caching::unbounded_cache::DOC,
+        "PA404" => &caching::module_state_growth::DOC,
         "PA501" => &startup::heavy_import::DOC,
         "PA502" => &startup::pipeline_docs::PA502,
         "PA503" => &startup::unused_import::DOC,

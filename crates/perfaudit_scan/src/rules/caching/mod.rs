@@ -1,5 +1,6 @@
 //! D. Redis and caching.
 
+pub mod module_state_growth;
 pub mod redis_keys;
 pub mod redis_roundtrip;
 pub mod unbounded_cache;

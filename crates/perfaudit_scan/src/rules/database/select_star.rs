@@ -107,21 +107,57 @@ pub fn has_select_star(sql: &str) -> bool {
     false
 }
 
-/// Names defined by `WITH [RECURSIVE] a AS (...), b AS (...)` in lowercased SQL.
+/// Names defined by `WITH [RECURSIVE] a [(cols)] AS (...), b AS (...)` in lowercased SQL.
 fn cte_names(lower: &str) -> Vec<String> {
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '(' || c == ','))
-        .flat_map(|w| w.split_inclusive([',', '(']))
-        .map(|w| w.trim_end_matches([',', '(']))
-        .filter(|w| !w.is_empty())
-        .collect();
     let mut out = Vec::new();
-    if !words.contains(&"with") {
+    if !lower.contains("with") {
         return out;
     }
-    for w in words.windows(2) {
-        if w[1] == "as" && w[0] != "with" && w[0] != "recursive" {
-            out.push(w[0].to_string());
+    let b = lower.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("as") {
+        let at = from + pos;
+        from = at + 2;
+        if at > 0 && ident(b[at - 1]) || b.get(at + 2).is_some_and(|c| ident(*c)) {
+            continue;
+        }
+        // `as` then `(`: a CTE body (or a cast's type, which has no `(` after it).
+        let after = lower[at + 2..].trim_start();
+        if !after.starts_with('(') {
+            continue;
+        }
+        let mut k = at;
+        while k > 0 && b[k - 1].is_ascii_whitespace() {
+            k -= 1;
+        }
+        // Skip a column list `name(a, b) AS (...)`.
+        if k > 0 && b[k - 1] == b')' {
+            let mut depth = 0;
+            while k > 0 {
+                k -= 1;
+                match b[k] {
+                    b')' => depth += 1,
+                    b'(' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            while k > 0 && b[k - 1].is_ascii_whitespace() {
+                k -= 1;
+            }
+        }
+        let end = k;
+        while k > 0 && ident(b[k - 1]) {
+            k -= 1;
+        }
+        let name = &lower[k..end];
+        if !name.is_empty() && name != "with" && name != "recursive" {
+            out.push(name.trim_matches('"').to_string());
         }
     }
     out
