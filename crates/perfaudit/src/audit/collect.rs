@@ -2,10 +2,8 @@
 //! metrics KPIs and regression verdicts are computed from.
 
 use perfaudit_model::histogram::Histogram;
+pub use perfaudit_model::project::{bench_section, imports_section, load_section, monitor_section};
 use perfaudit_model::run::*;
-pub use perfaudit_report::html::convert::{
-    bench_section, imports_section, load_section, monitor_section,
-};
 use std::collections::BTreeMap;
 
 fn metric(value: f64, unit: &str, better: Better, distribution: Option<Distribution>) -> Metric {

@@ -2,9 +2,9 @@
 //! bindings, types, async context, enclosing loops, route handlers) and dispatches every enabled
 //! rule at the nodes it cares about.
 
-use super::codes::{self, RuleMeta};
 use super::{
-    caching, database, event_loop, http, startup, ModuleInput, ProjectIndex, RuleSettings,
+    caching, database, event_loop, http, startup, ModuleInput, ProjectIndex, Rule, RuleSet,
+    RuleSettings,
 };
 use crate::python::parser::ast::{self, Expr, ExprContext, Stmt};
 use crate::python::parser::visitor::{walk_expr, walk_stmt};
@@ -80,7 +80,7 @@ pub struct Checker<'a> {
     pub input: &'a ModuleInput<'a>,
     pub project: &'a ProjectIndex,
     pub settings: &'a RuleSettings,
-    enabled: u64,
+    enabled: RuleSet,
     pub sem: SemanticModel<'a>,
     pub funcs: Vec<FuncCtx<'a>>,
     pub loops: Vec<LoopCtx<'a>>,
@@ -196,31 +196,13 @@ const QUALIFIED_CALLEES: &[&str] = &[
     "ClientSession",
 ];
 
-/// Bit of a code in the enabled mask: `PA` + group digit (1-5) + two digits (0-11).
-fn slot(code: &str) -> Option<u32> {
-    let b = code.as_bytes();
-    if b.len() != 5 || !b[2..].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let group = u32::from(b[2] - b'0');
-    let n = u32::from(b[3] - b'0') * 10 + u32::from(b[4] - b'0');
-    ((1..=5).contains(&group) && n < 12).then(|| (group - 1) * 12 + n)
-}
-
 impl<'a> Checker<'a> {
     pub fn new(
         input: &'a ModuleInput<'a>,
         project: &'a ProjectIndex,
         settings: &'a RuleSettings,
     ) -> Self {
-        let mut enabled = 0u64;
-        for r in codes::RULES {
-            if settings.is_enabled(r.code) {
-                if let Some(slot) = slot(r.code) {
-                    enabled |= 1 << slot;
-                }
-            }
-        }
+        let enabled = settings.enabled;
         let p = input.rel_path;
         let file = p.rsplit('/').next().unwrap_or(p);
         let is_test_module = file.starts_with("test_")
@@ -291,35 +273,28 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Is the rule `code` enabled? O(1): codes map to bits.
-    pub fn enabled(&self, code: &str) -> bool {
-        slot(code).is_some_and(|s| self.enabled & (1 << s) != 0)
+    /// Is `rule` enabled? O(1): one bit per registry row.
+    #[inline]
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.enabled.contains(rule)
     }
 
-    fn any_enabled(&self, prefix: &str) -> bool {
-        codes::RULES
-            .iter()
-            .any(|r| r.code.starts_with(prefix) && self.enabled(r.code))
-    }
-
-    /// Record a finding at `range` with the rule's default severity.
-    pub fn report(&mut self, code: &str, range: TextRange, message: String, help: String) {
-        self.report_with(code, range, message, help, None, None);
+    /// Record a finding of `rule` at `range` with the rule's default severity.
+    pub fn report(&mut self, rule: Rule, range: TextRange, message: String, help: String) {
+        self.report_with(rule, range, message, help, None, None);
     }
 
     pub fn report_with(
         &mut self,
-        code: &str,
+        rule: Rule,
         range: TextRange,
         message: String,
         help: String,
         severity: Option<Severity>,
         symbol: Option<String>,
     ) {
-        let Some(meta): Option<&RuleMeta> = codes::lookup(code) else {
-            return;
-        };
         self.finding_at.push(range.start());
+        let meta = rule.meta();
         let (line, column) = self.input.parsed.line_col(self.input.source, range.start());
         let (end_line, end_column) = self.input.parsed.line_col(self.input.source, range.end());
         self.findings.push(Finding {
@@ -798,7 +773,7 @@ impl<'a> Checker<'a> {
         startup::unused_import::finish(&mut self);
         startup::heavy_import::finish(&mut self);
         caching::unbounded_cache::finish(&mut self);
-        if self.enabled("PA404") {
+        if self.enabled(Rule::ModuleStateGrowth) {
             caching::module_state_growth::finish(&mut self);
         }
         database::connection_per_request::finish(&mut self);
@@ -951,7 +926,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.visit_type_params_deferred(f.type_params.as_deref());
-        if self.enabled("PA403") {
+        if self.enabled(Rule::UnboundedCache) {
             caching::unbounded_cache::on_function_def(self, f);
         }
         // Defaults in the enclosing scope, then annotations.
@@ -1249,7 +1224,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                         self.visit_expr(&k.value);
                     }
                 }
-                if self.any_enabled("PA3") {
+                if self.enabled(Rule::UnpaginatedListEndpoint) {
                     database::unpaginated_list_endpoint::check_class(self, c);
                 }
                 self.classes.push(ClassCtx {
@@ -1459,7 +1434,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    if self.any_enabled("PA304") {
+                    if self.enabled(Rule::UnpaginatedListEndpoint) {
                         database::unpaginated_list_endpoint::check_return(self, v);
                     }
                     self.in_return += 1;
@@ -1604,7 +1579,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
             }
             Expr::Await(a) => {
-                if self.enabled("PA105") {
+                if self.enabled(Rule::SequentialAwaitInLoop) {
                     event_loop::sequential_await::check_await(self, a);
                 }
                 let old = self.awaited.replace(a.value.start());
@@ -1693,7 +1668,7 @@ impl<'a> Checker<'a> {
             None
         };
         self.record_callee(&call.func);
-        if self.enabled("PA404") {
+        if self.enabled(Rule::ModuleStateGrowth) {
             caching::module_state_growth::check_call(self, call);
         }
         // Call graph for PA307.
@@ -1713,50 +1688,50 @@ impl<'a> Checker<'a> {
             }
         }
         if self.in_async() {
-            if self.enabled("PA101") {
+            if self.enabled(Rule::BlockingSleepInAsync) {
                 event_loop::blocking_sleep::check_call(self, call);
             }
-            if self.enabled("PA102") {
+            if self.enabled(Rule::BlockingHttpInAsync) {
                 event_loop::blocking_http::check_call(self, call);
             }
-            if self.enabled("PA103") {
+            if self.enabled(Rule::BlockingIoInAsync) {
                 event_loop::blocking_io::check_call(self, call);
             }
-            if self.enabled("PA104") {
+            if self.enabled(Rule::SyncDbInAsync) {
                 event_loop::sync_db::check_call(self, call);
             }
         }
-        if self.enabled("PA201") {
+        if self.enabled(Rule::HttpCallWithoutTimeout) {
             http::timeout::check_call(self, call);
         }
-        if self.enabled("PA202") {
+        if self.enabled(Rule::HttpClientPerCall) {
             http::client_per_call::check_call(self, call);
         }
-        if !is_inner && self.enabled("PA303") {
+        if !is_inner && self.enabled(Rule::QueryInLoop) {
             database::query_in_loop::check_call(self, call);
         }
-        if self.enabled("PA305") {
+        if self.enabled(Rule::CountByFetching) {
             database::count_by_fetching::check_call(self, call);
         }
-        if self.enabled("PA306") {
+        if self.enabled(Rule::SelectStar) {
             database::select_star::check_call(self, call);
         }
-        if self.enabled("PA307") {
+        if self.enabled(Rule::ConnectionPerRequest) {
             database::connection_per_request::check_call(self, call);
         }
-        if self.enabled("PA309") {
+        if self.enabled(Rule::FilterOrSortWithoutIndex) {
             database::filter_without_index::check_call(self, call);
         }
-        if self.enabled("PA310") {
+        if self.enabled(Rule::BlockingIndexMigration) {
             database::blocking_index_migration::check_call(self, call);
         }
-        if self.enabled("PA401") {
+        if self.enabled(Rule::RedisKeys) {
             caching::redis_keys::check_call(self, call);
         }
-        if self.enabled("PA402") {
+        if self.enabled(Rule::RedisRoundtripInLoop) {
             caching::redis_roundtrip::check_call(self, call);
         }
-        if self.enabled("PA403") {
+        if self.enabled(Rule::UnboundedCache) {
             caching::unbounded_cache::check_call(self, call);
         }
     }

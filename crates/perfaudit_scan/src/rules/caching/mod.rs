@@ -16,5 +16,19 @@ pub(crate) fn is_redis(checker: &Checker, recv: &Expr) -> Option<Ty> {
         return t.is_redis().then_some(t);
     }
     let n = terminal_name(recv)?.to_ascii_lowercase();
-    (n.contains("redis") && !n.contains("pipe")).then_some(Ty::RedisSync)
+    // `redis`, `redis_client`, `cache_redis`, `redisconn`: the word, not a longer one that
+    // contains it (`redispatch`).
+    let named = n.split('_').any(|w| {
+        w == "redis"
+            || w.strip_prefix("redis").is_some_and(|rest| {
+                matches!(
+                    rest,
+                    "client" | "conn" | "connection" | "cli" | "db" | "pool" | "cache"
+                )
+            })
+            || w.ends_with("redis")
+                && w.len() > 5
+                && matches!(&w[..w.len() - 5], "aio" | "my" | "the")
+    });
+    (named && !n.contains("pipe")).then_some(Ty::RedisSync)
 }

@@ -157,7 +157,7 @@ pub(crate) fn finish(checker: &mut Checker) {
         }
         reported.push(name);
         checker.report(
-            "PA404",
+            crate::rules::Rule::ModuleStateGrowth,
             range,
             format!(
                 "module-level `{name}` grows on every call of `{func}` and nothing removes from it: \

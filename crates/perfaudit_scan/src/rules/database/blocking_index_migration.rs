@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::{is_true, keyword, str_value};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -52,6 +53,10 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
                     .push(t.to_ascii_lowercase());
             } else if let Some(names) = loop_literal_names(checker, first) {
                 checker.state.migrations.created.extend(names);
+            } else {
+                // `op.create_table(f"{prefix}users", ...)`: the same expression names it later.
+                let text = expr_text(checker, first);
+                checker.state.migrations.created.push(text);
             }
         }
         "batch_alter_table" => {
@@ -123,7 +128,13 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
                                     }
                                     old.join("`, `")
                                 }
-                                None => format!("<{}>", crate::semantic::expr::callee_label(a)),
+                                None => {
+                                    let text = expr_text(checker, a);
+                                    if checker.state.migrations.created.contains(&text) {
+                                        return; // created above by the same expression
+                                    }
+                                    text
+                                }
                             }
                         }
                     },
@@ -149,6 +160,19 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         }
         _ => {}
     }
+}
+
+/// The source text of an expression, without whitespace, for comparing table expressions.
+fn expr_text(checker: &Checker, e: &Expr) -> String {
+    let r = e.range();
+    checker
+        .input
+        .source
+        .get(r.start().to_usize()..r.end().to_usize())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The string literals a loop target iterates over (`for t in ["a", "b"]:` with `t` given).
@@ -207,6 +231,6 @@ pub(crate) fn finish(checker: &mut Checker) {
                 "Pass `postgresql_concurrently=True` and run it outside the transaction (`with op.get_context().autocommit_block():`)".to_string(),
             )
         };
-        checker.report("PA310", range, msg, help);
+        checker.report(Rule::BlockingIndexMigration, range, msg, help);
     }
 }

@@ -1,11 +1,12 @@
-//! Stage documents (load, monitor, bench, imports) to the run record's sections. Used by the
-//! audit to build its run record and by the single-stage HTML pages, so both draw the same.
+//! The projection of stage documents (load, monitor, bench, imports) onto the run record's
+//! sections. The audit builds its run record with it, and the single-stage HTML pages draw
+//! through it, so both show the same numbers. No renderer projects anything itself.
 
-use perfaudit_model::bench::{BenchResult, ImportsDocument};
-use perfaudit_model::histogram::{Histogram, LatencySummary as HdrSummary};
-use perfaudit_model::load::LoadResult;
-use perfaudit_model::monitor::MonitorReport;
-use perfaudit_model::run::*;
+use crate::bench::{BenchResult, ImportsDocument};
+use crate::histogram::{Histogram, LatencySummary as HdrSummary};
+use crate::load::LoadResult;
+use crate::monitor::MonitorReport;
+use crate::run::*;
 
 /// Percentiles drawn in the latency curve.
 const CURVE: [f64; 22] = [
