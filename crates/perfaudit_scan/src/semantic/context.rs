@@ -163,7 +163,7 @@ pub fn function_context(
         {
             return Some(Context::Cli);
         }
-        if bases.iter().any(|b| *b == "Task") && matches!(name, "run" | "apply") {
+        if bases.contains(&"Task") && matches!(name, "run" | "apply") {
             return Some(Context::Task);
         }
     } else if name.starts_with("test_") {
