@@ -27,6 +27,30 @@ impl ImportRecord {
     }
 }
 
+/// What one module tells the import index and the dependency model.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub records: Vec<ImportRecord>,
+    /// Module paths named in strings: Django's `INSTALLED_APPS`/`MIDDLEWARE` entries, and in a
+    /// settings module every dotted string of an upper-case setting (`"django_redis.cache.
+    /// RedisCache"`, `"pythonjsonlogger.jsonlogger.JsonFormatter"`).
+    pub string_modules: Vec<String>,
+    /// Directories this module adds to `sys.path` (`sys.path.insert(0, ...)`, `append`,
+    /// `site.addsitedir`).
+    pub sys_path: Vec<SysPathEntry>,
+}
+
+/// A directory added to `sys.path`, as far as it can be read from the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SysPathEntry {
+    /// Levels above the module's own directory when the path is built from `__file__`
+    /// (`os.path.dirname(__file__)` is 0, `Path(__file__).parent.parent` is 1); `None` when
+    /// the base is a variable (`BASE_DIR`): then every ancestor directory is a candidate.
+    pub ups: Option<u32>,
+    /// The literal path parts joined with `/` (`"apps"`, `"../src"`), possibly empty.
+    pub tail: String,
+}
+
 /// Extract every import of a parsed module. `module_name` (dotted) resolves relative imports;
 /// `is_package` says the module is an `__init__`.
 pub fn extract(
@@ -34,16 +58,28 @@ pub fn extract(
     source: &str,
     module_name: Option<&str>,
     is_package: bool,
-) -> (Vec<ImportRecord>, Vec<String>) {
+) -> Extracted {
     let mut x = Extractor {
         module_name,
         is_package,
         out: Vec::new(),
         string_modules: Vec::new(),
+        setting_strings: Vec::new(),
+        is_settings: module_name.is_some_and(|m| m.split('.').any(|p| p.contains("settings"))),
+        sys_path: Vec::new(),
         lines: LineCursor::new(source),
+        depth: 0,
     };
     x.suite(parsed.body(), false, false);
-    (x.out, x.string_modules)
+    let mut string_modules = x.string_modules;
+    if x.is_settings {
+        string_modules.extend(x.setting_strings);
+    }
+    Extracted {
+        records: x.out,
+        string_modules,
+        sys_path: x.sys_path,
+    }
 }
 
 struct Extractor<'a> {
@@ -52,8 +88,146 @@ struct Extractor<'a> {
     out: Vec<ImportRecord>,
     /// Module paths named in Django's `INSTALLED_APPS`/`MIDDLEWARE` strings.
     string_modules: Vec<String>,
+    /// Dotted strings of upper-case module-level settings (kept if this is a settings module).
+    setting_strings: Vec<String>,
+    is_settings: bool,
+    sys_path: Vec<SysPathEntry>,
     /// Imports come in source order: locate them without a line index.
     lines: LineCursor<'a>,
+    /// Function/class nesting (settings are module-level).
+    depth: u32,
+}
+
+/// `a.b.C`: two or more identifier parts (a module path, maybe ending in a class).
+fn dotted_module_path(s: &str) -> bool {
+    s.len() < 200
+        && s.contains('.')
+        && s.split('.').all(|p| {
+            let mut c = p.chars();
+            c.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// Dotted strings anywhere in a settings value (lists, tuples, dicts, calls), bounded depth.
+fn collect_dotted(e: &ast::Expr, out: &mut Vec<String>, depth: u32) {
+    if depth > 12 {
+        return;
+    }
+    match e {
+        ast::Expr::StringLiteral(s) => {
+            let v = s.value.to_str();
+            if dotted_module_path(v) {
+                out.push(v.to_string());
+            }
+        }
+        ast::Expr::List(l) => l.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::Tuple(t) => t.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::Set(t) => t.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::Dict(d) => {
+            for item in &d.items {
+                if let Some(k) = &item.key {
+                    collect_dotted(k, out, depth + 1);
+                }
+                collect_dotted(&item.value, out, depth + 1);
+            }
+        }
+        ast::Expr::BinOp(b) => {
+            collect_dotted(&b.left, out, depth + 1);
+            collect_dotted(&b.right, out, depth + 1);
+        }
+        ast::Expr::Call(c) => {
+            c.arguments
+                .args
+                .iter()
+                .for_each(|x| collect_dotted(x, out, depth + 1));
+            c.arguments
+                .keywords
+                .iter()
+                .for_each(|k| collect_dotted(&k.value, out, depth + 1));
+        }
+        ast::Expr::If(i) => {
+            collect_dotted(&i.body, out, depth + 1);
+            collect_dotted(&i.orelse, out, depth + 1);
+        }
+        _ => {}
+    }
+}
+
+/// Read a path expression added to `sys.path`: how many levels above `__file__`'s directory,
+/// and the literal parts.
+fn sys_path_expr(e: &ast::Expr) -> Option<SysPathEntry> {
+    // Returns (ups from __file__ or None for an unknown base, literal parts).
+    fn walk(e: &ast::Expr, depth: u32) -> Option<(Option<i64>, Vec<String>)> {
+        if depth > 16 {
+            return None;
+        }
+        match e {
+            ast::Expr::StringLiteral(s) => Some((None, vec![s.value.to_str().to_string()])),
+            ast::Expr::Name(n) if n.id.as_str() == "__file__" => Some((Some(-1), Vec::new())),
+            ast::Expr::Name(_) => Some((None, Vec::new())),
+            ast::Expr::Attribute(a) => {
+                let (ups, parts) = walk(&a.value, depth + 1)?;
+                match a.attr.id.as_str() {
+                    "parent" => Some((ups.map(|u| u + 1), parts)),
+                    _ => Some((ups, parts)),
+                }
+            }
+            ast::Expr::Call(c) => {
+                let fname = match &*c.func {
+                    ast::Expr::Attribute(a) => a.attr.id.as_str(),
+                    ast::Expr::Name(n) => n.id.as_str(),
+                    _ => "",
+                };
+                match fname {
+                    "dirname" => {
+                        let (ups, parts) = walk(c.arguments.args.first()?, depth + 1)?;
+                        Some((ups.map(|u| u + 1), parts))
+                    }
+                    "join" | "Path" | "PurePath" | "abspath" | "realpath" | "normpath"
+                    | "resolve" | "absolute" | "str" | "fspath" | "joinpath" => {
+                        let mut base: Option<i64> = None;
+                        let mut parts = Vec::new();
+                        if let ast::Expr::Attribute(a) = &*c.func {
+                            if matches!(fname, "resolve" | "absolute" | "joinpath") {
+                                let (u, p) = walk(&a.value, depth + 1)?;
+                                base = u;
+                                parts = p;
+                            }
+                        }
+                        for (i, arg) in c.arguments.args.iter().enumerate() {
+                            let (u, p) = walk(arg, depth + 1)?;
+                            if i == 0 && base.is_none() {
+                                base = u;
+                            }
+                            parts.extend(p);
+                        }
+                        Some((base, parts))
+                    }
+                    _ => None,
+                }
+            }
+            ast::Expr::BinOp(b) if matches!(b.op, ast::Operator::Div) => {
+                let (u, mut p) = walk(&b.left, depth + 1)?;
+                let (_, q) = walk(&b.right, depth + 1)?;
+                p.extend(q);
+                Some((u, p))
+            }
+            _ => None,
+        }
+    }
+    let (ups, parts) = walk(e, 0)?;
+    let tail = parts
+        .iter()
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect::<Vec<_>>()
+        .join("/");
+    let ups = ups.map(|u| u.max(0) as u32);
+    if ups.is_none() && tail.is_empty() {
+        return None;
+    }
+    Some(SysPathEntry { ups, tail })
 }
 
 fn is_type_checking(test: &ast::Expr) -> bool {
@@ -159,8 +333,17 @@ impl Extractor<'_> {
                 self.suite(&s.orelse, optional, typing);
             }
             ast::Stmt::With(s) => self.suite(&s.body, optional, typing),
-            ast::Stmt::FunctionDef(s) => self.suite(&s.body, optional, typing),
-            ast::Stmt::ClassDef(s) => self.suite(&s.body, optional, typing),
+            ast::Stmt::FunctionDef(s) => {
+                self.depth += 1;
+                self.suite(&s.body, optional, typing);
+                self.depth -= 1;
+            }
+            ast::Stmt::ClassDef(s) => {
+                self.depth += 1;
+                self.suite(&s.body, optional, typing);
+                self.depth -= 1;
+            }
+            ast::Stmt::Expr(e) => self.sys_path_call(&e.value),
             ast::Stmt::Match(s) => {
                 for case in &s.cases {
                     self.suite(&case.body, optional, typing);
@@ -181,12 +364,64 @@ impl Extractor<'_> {
         }
     }
 
+    /// `sys.path.insert(i, P)`, `sys.path.append(P)`, `site.addsitedir(P)`.
+    fn sys_path_call(&mut self, e: &ast::Expr) {
+        let ast::Expr::Call(c) = e else {
+            return;
+        };
+        let ast::Expr::Attribute(f) = &*c.func else {
+            return;
+        };
+        let arg = match f.attr.id.as_str() {
+            "insert" | "append" => {
+                let ast::Expr::Attribute(sp) = &*f.value else {
+                    return;
+                };
+                let is_sys_path = sp.attr.id.as_str() == "path"
+                    && matches!(&*sp.value, ast::Expr::Name(n) if n.id.as_str() == "sys");
+                if !is_sys_path {
+                    return;
+                }
+                if f.attr.id.as_str() == "insert" {
+                    c.arguments.args.get(1)
+                } else {
+                    c.arguments.args.first()
+                }
+            }
+            "addsitedir" => c.arguments.args.first(),
+            _ => return,
+        };
+        if let Some(entry) = arg.and_then(sys_path_expr) {
+            if self.sys_path.len() < 64 {
+                self.sys_path.push(entry);
+            }
+        }
+    }
+
     /// `INSTALLED_APPS = [...]` / `MIDDLEWARE = (...)`: the dotted strings name modules that
-    /// Django imports for the project.
+    /// Django imports for the project. In a settings module, dotted strings of every
+    /// upper-case setting are kept too.
     fn settings_strings(&mut self, target: &ast::Expr, value: &ast::Expr) {
         let ast::Expr::Name(n) = target else {
             return;
         };
+        let name = n.id.as_str();
+        if self.depth == 0
+            && name.len() > 1
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            if matches!(
+                name,
+                "INSTALLED_APPS" | "MIDDLEWARE" | "ROOT_URLCONF" | "WSGI_APPLICATION"
+            ) {
+                self.is_settings = true;
+            }
+            if self.setting_strings.len() < 4096 {
+                collect_dotted(value, &mut self.setting_strings, 0);
+            }
+        }
         if !matches!(
             n.id.as_str(),
             "INSTALLED_APPS"
@@ -422,7 +657,7 @@ mod tests {
 
     fn imports(src: &str, name: Option<&str>, pkg: bool) -> Vec<ImportRecord> {
         let p = parse_module(src).unwrap();
-        extract(&p, src, name, pkg).0
+        extract(&p, src, name, pkg).records
     }
 
     #[test]
@@ -454,11 +689,33 @@ mod tests {
     fn installed_apps_strings() {
         let src = "INSTALLED_APPS = ['django.contrib.admin', 'corsheaders'] + ['x.apps.XConfig']\n";
         let p = parse_module(src).unwrap();
-        let (_, strs) = extract(&p, src, None, false);
+        let strs = extract(&p, src, None, false).string_modules;
+        assert!(strs.contains(&"corsheaders".to_string()));
+        assert!(strs.contains(&"x.apps.XConfig".to_string()));
+    }
+
+    #[test]
+    fn settings_module_strings_and_sys_path() {
+        let src = "import os, sys\nfrom pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\nsys.path.insert(0, os.path.join(BASE_DIR, 'apps'))\nsys.path.append(os.path.dirname(os.path.dirname(__file__)))\nsys.path.insert(0, str(Path(__file__).parent / 'src'))\nCACHES = {'default': {'BACKEND': 'django_redis.cache.RedisCache', 'LOCATION': 'redis://x'}}\nLOGGING = {'formatters': {'j': {'()': 'pythonjsonlogger.jsonlogger.JsonFormatter'}}}\nMIDDLEWARE = []\ndef f():\n    X = 'not.a.setting'\n";
+        let p = parse_module(src).unwrap();
+        let x = extract(&p, src, Some("proj.conf"), false);
+        assert!(x.string_modules.contains(&"django_redis.cache.RedisCache".to_string()));
+        assert!(x
+            .string_modules
+            .contains(&"pythonjsonlogger.jsonlogger.JsonFormatter".to_string()));
+        assert!(!x.string_modules.contains(&"not.a.setting".to_string()));
         assert_eq!(
-            strs,
-            ["django.contrib.admin", "corsheaders", "x.apps.XConfig"]
+            x.sys_path,
+            [
+                SysPathEntry { ups: None, tail: "apps".into() },
+                SysPathEntry { ups: Some(1), tail: String::new() },
+                SysPathEntry { ups: Some(0), tail: "src".into() },
+            ]
         );
+        // Not a settings module: upper-case strings are not module names.
+        let src2 = "X = {'a': 'b.c'}\n";
+        let p2 = parse_module(src2).unwrap();
+        assert!(extract(&p2, src2, Some("app.consts"), false).string_modules.is_empty());
     }
 
     #[test]

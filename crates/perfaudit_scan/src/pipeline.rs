@@ -7,8 +7,8 @@
 //! is kept. Every module is then parsed in the second pass (read again unless its text was
 //! kept), checked, and dropped.
 
-use crate::deps::{self, manifests, mapping::DistIndex, FileImports};
-use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer};
+use crate::deps::{self, layout::Layout, manifests, mapping::DistIndex, FileImports};
+use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer, SysPathEntry};
 use crate::inventory::{self, FileMeasure};
 use crate::python::parser::{self, ast, ParsedModule};
 use crate::rules::{self, codes, ModuleInput, ProjectIndex};
@@ -16,7 +16,7 @@ use crate::settings::ScanSettings;
 use crate::suppress::{parse_comment, SuppressMap};
 use crate::walk::{self, PyFile, WalkOptions};
 use perfaudit_model::scan::{
-    CodeCount, Diagnostic, DiagnosticKind, Finding, FindingSummary, ImportKind, ScanReport,
+    CodeCount, Diagnostic, DiagnosticKind, Finding, FindingSummary, ScanReport,
 };
 use perfaudit_model::SCHEMA_SCAN;
 use rayon::prelude::*;
@@ -56,6 +56,8 @@ pub struct FileOutcome {
     /// Module strings from Django settings.
     pub string_modules: Vec<String>,
     pub url_schemes: Vec<String>,
+    /// Directories the module adds to `sys.path`.
+    pub sys_path: Vec<SysPathEntry>,
     /// Kept only when non-empty: for dependency findings located in this file.
     pub suppressions: Option<SuppressMap>,
 }
@@ -146,9 +148,10 @@ pub fn analyze_source(
         }
     };
     out.parsed = true;
-    let (imports, strings) = imports::extract(&parsed, source, module_name, is_init(rel));
-    out.imports = imports;
-    out.string_modules = strings;
+    let extracted = imports::extract(&parsed, source, module_name, is_init(rel));
+    out.imports = extracted.records;
+    out.string_modules = extracted.string_modules;
+    out.sys_path = extracted.sys_path;
     if source.contains("://") {
         out.url_schemes = inventory::url_schemes(source.as_bytes());
     }
@@ -352,33 +355,38 @@ pub fn scan(
         python: walked.python.len() as u64,
     });
 
-    // Module names and the first-party set.
+    // Module names (for relative imports), the projects and their manifests (read once:
+    // PA308 needs the database drivers, PA504-PA506 the rest), and the first-party names.
     let namer = ModuleNamer::new(walked.python.iter().map(|f| f.rel.as_str()));
-    let named: Vec<Option<(String, bool, Vec<String>)>> = walked
+    let names: Vec<Option<String>> = walked
         .python
         .par_iter()
-        .map(|f| namer.name(&f.rel))
+        .map(|f| namer.name(&f.rel).map(|(name, _, _)| name))
         .collect();
-    let mut first_party: BTreeSet<String> = BTreeSet::new();
-    let names: Vec<Option<String>> = named
-        .into_iter()
-        .map(|n| {
-            n.map(|(name, _, ns)| {
-                let top = name.split('.').next().unwrap_or(&name);
-                if !first_party.contains(top) {
-                    first_party.insert(top.to_string());
-                }
-                first_party.extend(ns);
-                name
-            })
-        })
-        .collect();
-    first_party.extend(settings.extra_first_party.iter().cloned());
+    let manifest_root = &base;
+    let mans = {
+        let rels: Vec<&str> = walked
+            .python
+            .iter()
+            .map(|f| f.rel.as_str())
+            .chain(walked.others.iter().map(|m| m.rel.as_str()))
+            .collect();
+        manifests::read_projects(manifest_root, &rels, true)
+    };
+    let mut layout = Layout::new(
+        walked.python.iter().map(|f| f.rel.as_str()),
+        &settings.extra_first_party,
+    );
+    layout.add_root("");
+    for p in &mans.projects {
+        layout.add_root(&p.dir);
+        for r in &p.roots {
+            layout.add_root(r);
+        }
+    }
+    let first_party: BTreeSet<String> = layout.first_party_names();
     let mut rule_settings = settings.rules.clone();
     rule_settings.first_party = first_party.clone();
-    // The dependency manifests, read once: PA308 needs the database drivers, PA504-PA506 the rest.
-    let manifest_root = &base;
-    let mans = manifests::read_all(manifest_root);
     rule_settings.mysql_only = rules::database::mysql_only(&mans.declared);
     let settings = &ScanSettings {
         rules: rule_settings,
@@ -448,11 +456,12 @@ pub fn scan(
                 bytes: f.bytes,
                 lines: outcome.lines,
             };
-            // What the dependency check needs: this file's third-party imports.
+            // What the dependency check needs: this file's imports that are neither
+            // relative nor standard library (first-party is decided with the import roots).
             let third: Vec<ImportRecord> = outcome
                 .imports
                 .iter()
-                .filter(|r| !r.relative && classifier.classify(r.top()) == ImportKind::ThirdParty)
+                .filter(|r| !r.relative && !imports::is_stdlib(r.top()))
                 .cloned()
                 .collect();
             let third = (!third.is_empty()).then(|| FileImports {
@@ -488,6 +497,9 @@ pub fn scan(
         file_imports.extend(third);
         string_modules.extend(o.string_modules);
         url_schemes.extend(o.url_schemes);
+        for e in &o.sys_path {
+            layout.add_sys_path(&m.rel, e);
+        }
         if let Some(s) = o.suppressions {
             supp_maps.insert(m.rel.clone(), s);
         }
@@ -518,6 +530,7 @@ pub fn scan(
         manifests: &mans,
         index: &dist_index,
         files: &file_imports,
+        layout: &layout,
         string_modules: &string_modules,
         url_schemes: &url_schemes,
         allowed_unused: &settings.allowed_unused_dependencies,
@@ -575,7 +588,12 @@ pub fn scan(
         languages: inv.languages,
         extensions: inv.extensions,
         largest_files: inv.largest_files,
-        imports: index.summary(&classifier, settings.most_common),
+        imports: index.summary(
+            &Classifier {
+                first_party: &layout.first_party_names(),
+            },
+            settings.most_common,
+        ),
         dependencies,
         findings,
         suppressed,

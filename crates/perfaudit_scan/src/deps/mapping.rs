@@ -1,11 +1,63 @@
 //! Distribution name -> import names: an installed environment's metadata when one is found
-//! (`*.dist-info/top_level.txt`, else the top-level entries of `RECORD`), else a built-in table
-//! of the names that differ, else the normalised name itself (`-` -> `_`). Module names are
-//! compared lower-cased.
+//! (`*.dist-info/top_level.txt`, else the top-level entries of `RECORD`), else the built-in
+//! table generated from the real wheels of the most downloaded PyPI distributions
+//! (`dist_modules.tsv`, written by `scripts/gen_dist_modules.py`), else a short hand list for
+//! distributions that ship no wheel, else the normalised name itself (`-` -> `_`). Module
+//! names are compared lower-cased.
 
 use super::normalize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The generated table: `<normalised dist>\t<version>\t<module,module...>` lines.
+pub const GENERATED: &str = include_str!("dist_modules.tsv");
+
+/// One line of the generated table, or `None` for a comment/blank line. `Err` names what is
+/// wrong with a line (the format test holds the file to it).
+pub fn parse_table_line(line: &str) -> Result<Option<(&str, &str, Vec<&str>)>, String> {
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut cols = line.split('\t');
+    let (Some(dist), Some(version), Some(mods), None) =
+        (cols.next(), cols.next(), cols.next(), cols.next())
+    else {
+        return Err(format!("not three tab-separated columns: {line:?}"));
+    };
+    if dist.is_empty() || normalize(dist) != dist {
+        return Err(format!("distribution not PEP 503 normalised: {dist:?}"));
+    }
+    if version.is_empty() {
+        return Err(format!("empty version for {dist}"));
+    }
+    let mods: Vec<&str> = mods.split(',').collect();
+    for m in &mods {
+        let ok = !m.is_empty()
+            && m.split('.').all(|p| {
+                let mut c = p.chars();
+                c.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+                    && c.all(|c| c.is_alphanumeric() || c == '_')
+            })
+            && m.to_lowercase() == *m;
+        if !ok {
+            return Err(format!("bad module name {m:?} for {dist}"));
+        }
+    }
+    Ok(Some((dist, version, mods)))
+}
+
+/// The generated table, parsed once (bad lines are skipped here; a test forbids them).
+fn generated() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static T: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    T.get_or_init(|| {
+        GENERATED
+            .lines()
+            .filter_map(|l| parse_table_line(l).ok().flatten())
+            .map(|(d, _, m)| (d, m))
+            .collect()
+    })
+}
 
 /// Where the mapping came from.
 #[derive(Debug, Clone)]
@@ -16,7 +68,24 @@ pub struct DistIndex {
     overrides: HashMap<String, Vec<String>>,
 }
 
-/// Dists whose import names are not their normalised names.
+/// Module -> distributions of the generated table, by the module's first component.
+fn reverse() -> &'static HashMap<&'static str, Vec<(&'static str, &'static str)>> {
+    static R: OnceLock<HashMap<&'static str, Vec<(&'static str, &'static str)>>> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut r: HashMap<&'static str, Vec<(&'static str, &'static str)>> = HashMap::new();
+        for (d, mods) in generated() {
+            for m in mods {
+                let first = m.split('.').next().unwrap_or(m);
+                r.entry(first).or_default().push((m, d));
+            }
+        }
+        r
+    })
+}
+
+/// Distributions whose import names are not their normalised names and that the generated
+/// table does not hold (no wheel on PyPI, too large to fetch, or not among the most
+/// downloaded). The generated table wins where both have an entry.
 const TABLE: &[(&str, &[&str])] = &[
     ("pyyaml", &["yaml"]),
     ("pillow", &["pil"]),
@@ -76,6 +145,7 @@ const TABLE: &[(&str, &[&str])] = &[
     ("pycryptodomex", &["cryptodome"]),
     ("pyopenssl", &["openssl"]),
     ("setuptools", &["setuptools", "pkg_resources", "distutils"]),
+    ("pytest", &["_pytest", "py", "pytest"]),
     ("django-cors-headers", &["corsheaders"]),
     ("django-filter", &["django_filters"]),
     ("django-environ", &["environ"]),
@@ -262,13 +332,30 @@ impl DistIndex {
                 return m.clone();
             }
         }
+        if let Some(m) = generated().get(normalized) {
+            return m.iter().map(|s| s.to_string()).collect();
+        }
         if let Some((_, m)) = TABLE.iter().find(|(d, _)| *d == normalized) {
             return m.iter().map(|s| s.to_string()).collect();
         }
         if let Some(m) = pattern_modules(normalized) {
             return m;
         }
-        vec![normalized.replace(['-', '.'], "_")]
+        let own = normalized.replace(['-', '.'], "_");
+        // Not in any metadata: a framework plug-in prefix or suffix may not be part of the
+        // import name (`django-crum` -> `crum`, `python-foo` -> `foo`, `foo-python` ->
+        // `foo`); both names are looked for.
+        for prefix in ["django-", "python-", "py-"] {
+            if let Some(rest) = normalized.strip_prefix(prefix).filter(|r| !r.is_empty()) {
+                return vec![own, rest.replace(['-', '.'], "_")];
+            }
+        }
+        if let Some(rest) = normalized.strip_suffix("-python").or_else(|| normalized.strip_suffix("-py")) {
+            if !rest.is_empty() {
+                return vec![own, rest.replace(['-', '.'], "_")];
+            }
+        }
+        vec![own]
     }
 
     /// The distribution most likely to provide `module` (dotted; for messages).
@@ -291,7 +378,30 @@ impl DistIndex {
         if let Some(d) = env_hits.first() {
             return (*d).clone();
         }
-        // The most specific table entry covering the import.
+        // The most specific generated entry covering the import; among equals the
+        // distribution named like the module, then the shortest name.
+        let want = normalize(&top);
+        let mut best: Option<(&str, usize)> = None;
+        for &(m, d) in reverse().get(top.as_str()).into_iter().flatten() {
+            if !covers(m, &lower) {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bd, len)) => {
+                    m.len() > len
+                        || (m.len() == len
+                            && (d == want && bd != want
+                                || (bd != want && d.len() < bd.len())))
+                }
+            };
+            if better {
+                best = Some((d, m.len()));
+            }
+        }
+        if let Some((d, _)) = best {
+            return d.to_string();
+        }
         let mut best: Option<(&str, usize)> = None;
         for (d, m) in TABLE {
             for x in m.iter() {

@@ -7,12 +7,20 @@
 //!   standard-library module declared as a dependency.
 //!
 //! Nothing runs when the project has no manifest (there is nothing to compare against).
+//!
+//! The model: every project of the tree (see [`manifests`]) owns the modules below it; a
+//! module's imports are looked up in the declarations of its project and of the projects
+//! above it (a monorepo root's shared tools); first-party names come from the import roots
+//! ([`layout`]); a declaration's [`manifests::Role`] says what production installs.
 
+pub mod layout;
 pub mod manifests;
 pub mod mapping;
 
 use crate::imports::{is_stdlib, ImportRecord};
 use crate::rules::codes;
+use layout::Layout;
+use manifests::{Declared, Role};
 use mapping::{covers, DistIndex};
 use perfaudit_model::scan::{DeclaredDependency, DependencySummary, Finding};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -86,7 +94,7 @@ const DRIVERS: &[(&str, &[&str])] = &[
     ("pymemcache", &["pymemcache"]),
 ];
 
-/// A module's imports, kept for the dependency checks (third-party ones only).
+/// A module's imports, kept for the dependency checks (not standard library, not relative).
 #[derive(Debug, Clone)]
 pub struct FileImports {
     pub rel: String,
@@ -110,16 +118,35 @@ pub fn is_dev_code(rel: &str) -> bool {
     rel.split('/').rev().skip(1).any(|d| {
         matches!(
             d,
-            "tests" | "test" | "testing" | "docs" | "doc" | "benchmarks" | "e2e" | "fixtures"
-        )
+            "tests"
+                | "test"
+                | "testing"
+                | "docs"
+                | "doc"
+                | "benchmarks"
+                | "e2e"
+                | "fixtures"
+                | "scripts"
+                | "tools"
+                | "examples"
+                | "example"
+        ) || d.starts_with('.')
     })
+}
+
+/// Modules that no distribution provides and that are not code to import: `_typeshed`
+/// exists only in type stubs (under `TYPE_CHECKING`), `__main__` is the running script.
+fn never_a_distribution(top: &str) -> bool {
+    matches!(top, "_typeshed" | "__main__" | "__builtin__" | "builtins")
 }
 
 pub struct DepInput<'a> {
     pub manifests: &'a manifests::Manifests,
     pub index: &'a DistIndex,
     pub files: &'a [FileImports],
-    /// Dotted strings naming modules (Django INSTALLED_APPS, MIDDLEWARE).
+    /// Which names are first-party, per module.
+    pub layout: &'a Layout,
+    /// Dotted strings naming modules (Django INSTALLED_APPS, MIDDLEWARE, settings values).
     pub string_modules: &'a HashSet<String>,
     pub url_schemes: &'a HashSet<String>,
     /// User allow-list: distributions never reported unused.
@@ -153,6 +180,24 @@ fn finding(
     }
 }
 
+/// Which role wins when a name is declared several times in one project: production beats
+/// optional beats an installed pin beats development.
+fn rank(r: Role) -> u8 {
+    match r {
+        Role::Main => 0,
+        Role::Optional => 1,
+        Role::Transitive => 2,
+        Role::Dev => 3,
+    }
+}
+
+/// One distinct declared distribution of a project.
+struct Dist<'a> {
+    role: Role,
+    decl: &'a Declared,
+    modules: Vec<String>,
+}
+
 /// Compare declarations against imports. Returns findings for every code (the caller filters
 /// by the enabled set) and the summary for the document.
 pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
@@ -175,59 +220,132 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
     if m.files.is_empty() {
         return (findings, summary);
     }
-    // One entry per normalised name; a name declared as main anywhere is main.
-    let mut dists: BTreeMap<String, (bool, &manifests::Declared, Vec<String>)> = BTreeMap::new();
-    for d in &m.declared {
-        let e = dists
-            .entry(d.normalized.clone())
-            .or_insert_with(|| (d.dev, d, input.index.modules(&d.normalized)));
-        if !d.dev && e.0 {
-            e.0 = false;
-            e.1 = d;
+    // Per project: one entry per normalised name, the strongest role wins.
+    let projects = &m.projects;
+    let mut dists: Vec<BTreeMap<String, Dist>> = Vec::with_capacity(projects.len());
+    for p in projects {
+        let mut t: BTreeMap<String, Dist> = BTreeMap::new();
+        for d in &p.declared {
+            match t.get_mut(&d.normalized) {
+                Some(e) => {
+                    if rank(d.role) < rank(e.role) {
+                        e.role = d.role;
+                        e.decl = d;
+                    }
+                }
+                None => {
+                    t.insert(
+                        d.normalized.clone(),
+                        Dist {
+                            role: d.role,
+                            decl: d,
+                            modules: input.index.modules(&d.normalized),
+                        },
+                    );
+                }
+            }
+        }
+        dists.push(t);
+    }
+    for t in &dists {
+        for d in t.values() {
+            summary.declared.push(DeclaredDependency {
+                name: d.decl.name.clone(),
+                dev: d.role == Role::Dev,
+                source: d.decl.source.clone(),
+                line: d.decl.line,
+                modules: d.modules.clone(),
+            });
         }
     }
-    for (dev, d, mods) in dists.values() {
-        summary.declared.push(DeclaredDependency {
-            name: d.name.clone(),
-            dev: *dev,
-            source: d.source.clone(),
-            line: d.line,
-            modules: mods.clone(),
-        });
-    }
-    // Every declared dist covering `module`, and whether one of them is an application one.
-    let providers = |module: &str| -> (Vec<&String>, bool) {
+    // The projects whose declarations a module of project `i` may use: itself and the
+    // projects above it.
+    let chains: Vec<Vec<usize>> = (0..projects.len())
+        .map(|i| {
+            let mut chain = vec![i];
+            let mut dir = projects[i].dir.as_str();
+            while !dir.is_empty() {
+                dir = dir.rsplit_once('/').map(|x| x.0).unwrap_or("");
+                let up = manifests::owner_index(projects, dir);
+                if !chain.contains(&up) {
+                    chain.push(up);
+                }
+                if up == 0 {
+                    break;
+                }
+            }
+            if !chain.contains(&0) {
+                chain.push(0);
+            }
+            chain
+        })
+        .collect();
+    // Every declared dist of `chain` covering `module`, and whether one of them is installed
+    // in production.
+    let providers = |chain: &[usize], module: &str| -> (Vec<(usize, String)>, bool) {
         let lower = module.to_ascii_lowercase();
         let mut hits = Vec::new();
         let mut main = false;
-        for (norm, (dev, _, mods)) in &dists {
-            if mods.iter().any(|p| covers(p, &lower)) {
-                hits.push(norm);
-                main |= !*dev;
+        for &pi in chain {
+            for (norm, d) in &dists[pi] {
+                if d.modules.iter().any(|p| covers(p, &lower)) {
+                    hits.push((pi, norm.clone()));
+                    main |= d.role != Role::Dev;
+                }
             }
         }
         (hits, main)
     };
+    let all: Vec<usize> = (0..projects.len()).collect();
+    // Is a top-level name provided by any declaration (for namespace directories)?
+    let mut provided_memo: HashMap<String, bool> = HashMap::new();
+    let mut provided = |top: &str| -> bool {
+        if let Some(&v) = provided_memo.get(top) {
+            return v;
+        }
+        let v = !providers(&all, top).0.is_empty();
+        provided_memo.insert(top.to_string(), v);
+        v
+    };
     // The same modules are imported over and over (`django.db` thousands of times): ask once.
-    let mut known: HashMap<&str, (Vec<&String>, bool)> = HashMap::new();
+    let mut known: HashMap<(usize, String), (Vec<(usize, String)>, bool)> = HashMap::new();
     let allowed_undeclared: HashSet<String> = input
         .allowed_undeclared
         .iter()
         .map(|s| s.to_ascii_lowercase())
         .collect();
-    // PA504 / PA506 (dev in app code), and which dists are used.
-    let mut used: HashSet<&String> = HashSet::new();
+    let mut used: HashSet<String> = HashSet::new();
+    let mut first_party_memo: HashMap<(String, String), bool> = HashMap::new();
     for f in input.files {
+        let owner = manifests::owner_index(projects, &f.rel);
+        let base = input.layout.basedir(&f.rel).to_string();
         for r in &f.records {
+            let top = r.top();
+            if is_stdlib(top) || never_a_distribution(top) {
+                continue;
+            }
+            // First-party depends on the module's base directory only.
+            let key = (base.clone(), top.to_string());
+            let fp = match first_party_memo.get(&key) {
+                Some(&v) => v,
+                None => {
+                    let v = input.layout.is_first_party(&f.rel, top, &mut provided);
+                    first_party_memo.insert(key, v);
+                    v
+                }
+            };
+            if fp {
+                continue;
+            }
             let (hits, main) = known
-                .entry(r.module.as_str())
-                .or_insert_with(|| providers(&r.module));
+                .entry((owner, r.module.clone()))
+                .or_insert_with(|| providers(&chains[owner], &r.module));
             let main = *main;
             match hits.first() {
-                Some(&first) => {
-                    used.extend(hits.iter().copied());
+                Some((pi, first)) => {
+                    used.extend(hits.iter().map(|(_, n)| n.clone()));
                     if !main && !f.dev_code && !r.optional && !r.typing_only {
-                        let d = dists[first].1;
+                        let d = dists[*pi][first].decl;
                         findings.push(finding(
                             "PA506",
                             &f.rel,
@@ -243,10 +361,16 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     }
                 }
                 None => {
-                    if r.optional || allowed_undeclared.contains(&r.top().to_ascii_lowercase()) {
+                    if r.optional || allowed_undeclared.contains(&top.to_ascii_lowercase()) {
                         continue;
                     }
                     let dist = input.index.guess_dist(&r.module);
+                    let manifest = projects[owner]
+                        .files
+                        .first()
+                        .or(m.files.first())
+                        .map(|s| s.as_str())
+                        .unwrap_or("the manifest");
                     findings.push(finding(
                         "PA504",
                         &f.rel,
@@ -257,8 +381,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                             r.module
                         ),
                         format!(
-                            "declare `{dist}` in {} (or map it in `dependency-map` if it comes from another distribution)",
-                            m.files.first().map(|s| s.as_str()).unwrap_or("the manifest")
+                            "declare `{dist}` in {manifest} (or map it in `dependency-map` if it comes from another distribution)"
                         ),
                         &dist,
                     ));
@@ -266,59 +389,87 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
             }
         }
     }
+    // Settings strings: the modules they name are used, and their words select drivers
+    // (`django.db.backends.postgresql`, `django.core.cache.backends.redis.RedisCache`).
+    let mut words: HashSet<&str> = input.url_schemes.iter().map(|s| s.as_str()).collect();
     for s in input.string_modules {
-        used.extend(providers(s).0);
+        used.extend(providers(&all, s).0.into_iter().map(|(_, n)| n));
+        for w in s.split('.') {
+            words.insert(w);
+        }
     }
     let allowed: HashSet<String> = input.allowed_unused.iter().map(|s| normalize(s)).collect();
-    for (norm, (dev, d, mods)) in &dists {
-        // PA506: a standard-library module declared as a dependency.
-        let as_module = norm.replace('-', "_");
-        if is_stdlib(&as_module) && !mods.iter().any(|x| x.contains('.')) {
-            findings.push(finding(
-                "PA506",
-                &d.source,
-                d.line,
-                1,
-                format!(
-                    "`{}` is declared as a dependency but `{as_module}` is in the standard library",
-                    d.name
-                ),
-                format!("remove `{}` from {}", d.name, d.source),
-                &d.name,
-            ));
-            continue;
-        }
-        if *dev || used.contains(norm) {
-            continue;
-        }
-        if allowed.contains(norm)
-            || ALWAYS_USED.contains(&norm.as_str())
-            || norm.starts_with("types-")
-            || norm.ends_with("-stubs")
-        {
-            continue;
-        }
-        if let Some((_, words)) = DRIVERS.iter().find(|(dn, _)| dn == norm) {
-            if words.iter().any(|w| input.url_schemes.contains(*w)) {
+    let first_party = input.layout.first_party_names();
+    let own_names: HashSet<&str> = projects
+        .iter()
+        .filter_map(|p| p.own_name.as_deref())
+        .collect();
+    for t in &dists {
+        for (norm, d) in t {
+            let decl = d.decl;
+            // PA506: a standard-library module declared as a dependency.
+            let as_module = norm.replace('-', "_");
+            if is_stdlib(&as_module)
+                && !d.modules.iter().any(|x| x.contains('.') || x != &as_module)
+                && d.role != Role::Transitive
+            {
+                findings.push(finding(
+                    "PA506",
+                    &decl.source,
+                    decl.line,
+                    1,
+                    format!(
+                        "`{}` is declared as a dependency but `{as_module}` is in the standard library",
+                        decl.name
+                    ),
+                    format!("remove `{}` from {}", decl.name, decl.source),
+                    &decl.name,
+                ));
                 continue;
             }
+            if d.role != Role::Main || used.contains(norm) {
+                continue;
+            }
+            if allowed.contains(norm)
+                || ALWAYS_USED.contains(&norm.as_str())
+                || norm.starts_with("types-")
+                || norm.ends_with("-stubs")
+                || own_names.contains(norm.as_str())
+            {
+                continue;
+            }
+            // The project's own packages (workspace members, path dependencies).
+            if !d.modules.is_empty()
+                && d.modules.iter().all(|x| {
+                    let top = x.split('.').next().unwrap_or(x);
+                    first_party.contains(top)
+                        || first_party.iter().any(|f| f.eq_ignore_ascii_case(top))
+                })
+            {
+                continue;
+            }
+            if let Some((_, ws)) = DRIVERS.iter().find(|(dn, _)| dn == norm) {
+                if ws.iter().any(|w| words.contains(*w)) {
+                    continue;
+                }
+            }
+            findings.push(finding(
+                "PA505",
+                &decl.source,
+                decl.line,
+                1,
+                format!(
+                    "`{}` is declared but no module imports it (looked for: {})",
+                    decl.name,
+                    d.modules.join(", ")
+                ),
+                format!(
+                    "remove `{}`, or list it in `allowed-unused-dependencies` if it is used without an import",
+                    decl.name
+                ),
+                &decl.name,
+            ));
         }
-        findings.push(finding(
-            "PA505",
-            &d.source,
-            d.line,
-            1,
-            format!(
-                "`{}` is declared but no module imports it (looked for: {})",
-                d.name,
-                mods.join(", ")
-            ),
-            format!(
-                "remove `{}`, or list it in `allowed-unused-dependencies` if it is used without an import",
-                d.name
-            ),
-            &d.name,
-        ));
     }
     (findings, summary)
 }
