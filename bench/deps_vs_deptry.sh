@@ -33,7 +33,7 @@ run() { # name dir mode deptry-bin [perfaudit args...]
 for dir in "$@"; do
   dir="${dir%/}"; name="$(basename "$dir")"; name="${name#deps-}"
   run "$name" "$dir" novenv "$DEPTRY_VENV/bin/deptry"
-  if [ -x "$VENVS/$name/bin/deptry" ]; then
+  if [ -f "$VENVS/$name/.complete" ]; then
     run "$name" "$dir" venv "$VENVS/$name/bin/deptry" --python-env "$VENVS/$name"
   fi
 done

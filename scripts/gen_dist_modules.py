@@ -2,12 +2,12 @@
 """Generate crates/perfaudit_scan/src/deps/dist_modules.tsv: which import names the most
 downloaded PyPI distributions provide, read from their real wheels.
 
-    python3 scripts/gen_dist_modules.py --list pypi.tsv --top 3000 [--jobs 16] [--max-mb 60]
+    python3 scripts/gen_dist_modules.py --list pypi.tsv --top 3000 [--jobs 4] [--batch 40] [--max-mb 60]
         [--cache results.jsonl]   (resumable: names already in the cache are not fetched again)
 
 `--list` is a TSV whose header has `name` and `rank_among_15000_most_downloaded` columns (the
 package list of the environment). For each of the `--top` best ranked names, `pip download
---no-deps --only-binary :all:` fetches one wheel into a temporary directory (a file-size limit
+--no-deps --only-binary :all:` fetches one wheel each (batches of names per pip run) into a temporary directory (a file-size limit
 bounds every download; the wheel is deleted as soon as it is read), and the modules are read
 from the wheel's RECORD (file list), falling back to top_level.txt:
 
@@ -80,36 +80,71 @@ def limit_size(max_bytes):
     return f
 
 
-def one(pip, name, max_mb, timeout):
-    with tempfile.TemporaryDirectory(prefix="distmod-") as d:
-        try:
-            r = subprocess.run(
-                [pip, "download", "--no-deps", "--only-binary", ":all:", "--no-cache-dir",
-                 "--disable-pip-version-check", "-q", "-d", d, name],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout,
-                preexec_fn=limit_size(max_mb << 20))
-        except subprocess.TimeoutExpired:
-            return name, None, "time-out"
-        wheels = [f for f in os.listdir(d) if f.endswith(".whl")]
-        if r.returncode != 0 or not wheels:
-            if r.returncode < 0 or b"File size limit" in r.stderr or r.returncode == -25:
-                return name, None, f"over {max_mb} MB"
-            return name, None, "no wheel"
-        whl = os.path.join(d, wheels[0])
-        version = wheels[0].split("-")[1]
-        try:
-            with zipfile.ZipFile(whl) as z:
-                names = z.namelist()
-                mods = modules_of(names)
-                if not mods:
-                    tl = [n for n in names if n.endswith(".dist-info/top_level.txt")]
-                    if tl:
-                        mods = sorted({l.strip().replace("/", ".").lower()
-                                       for l in z.read(tl[0]).decode("utf-8", "replace").splitlines()
-                                       if l.strip() and IDENT.match(l.strip().split("/")[0])})
-        except zipfile.BadZipFile:
-            return name, None, "bad wheel"
-        return name, (version, mods), None
+def read_wheel(whl):
+    """(version, modules) of a wheel file."""
+    version = os.path.basename(whl).split("-")[1]
+    with zipfile.ZipFile(whl) as z:
+        names = z.namelist()
+        mods = modules_of(names)
+        if not mods:
+            tl = [n for n in names if n.endswith(".dist-info/top_level.txt")]
+            if tl:
+                mods = sorted({l.strip().replace("/", ".").lower()
+                               for l in z.read(tl[0]).decode("utf-8", "replace").splitlines()
+                               if l.strip() and IDENT.match(l.strip().split("/")[0])})
+    return version, mods
+
+
+def batch(pip, names, max_mb, timeout):
+    """Download the wheels of `names` with one pip process (pip's start-up dominates a
+    download on a busy machine); a name pip cannot serve, or whose wheel is over the size
+    limit, is dropped and the rest retried. Yields (name, (version, modules) | None, why)."""
+    remaining = list(names)
+    while remaining:
+        with tempfile.TemporaryDirectory(prefix="distmod-") as d:
+            try:
+                r = subprocess.run(
+                    [pip, "download", "--no-deps", "--only-binary", ":all:",
+                     "--disable-pip-version-check", "--progress-bar", "off", "-d", d, *remaining],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                    preexec_fn=limit_size(max_mb << 20))
+                out = r.stdout.decode("utf-8", "replace")
+                rc = r.returncode
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode("utf-8", "replace")
+                rc = "time-out"
+            got = {}
+            for f in os.listdir(d):
+                if f.endswith(".whl"):
+                    try:
+                        got[normalize(f.split("-")[0])] = read_wheel(os.path.join(d, f))
+                    except (zipfile.BadZipFile, OSError):
+                        pass
+        for n in remaining:
+            if normalize(n) in got:
+                yield n, got[normalize(n)], None
+        left = [n for n in remaining if normalize(n) not in got]
+        if rc == 0 or not left:
+            for n in left:
+                yield n, None, "no wheel"
+            return
+        # Who failed: the requirement pip names, else the last one it was working on.
+        culprit, why = None, "no wheel"
+        m = re.search(r"(?:satisfies the requirement|No matching distribution found for) ([A-Za-z0-9._-]+)", out)
+        if m:
+            culprit = m.group(1)
+        else:
+            last = re.findall(r"(?:Collecting|Downloading) ([A-Za-z0-9._-]+)", out)
+            if last:
+                culprit = last[-1]
+                why = "time-out" if rc == "time-out" else f"over {max_mb} MB or failed"
+        hit = [n for n in left if culprit and (normalize(n) == normalize(culprit)
+                                               or normalize(culprit).startswith(normalize(n) + "-"))]
+        if not hit:
+            hit = left[:1]
+        for n in hit:
+            yield n, None, why
+        remaining = [n for n in left if n not in hit]
 
 
 def main():
@@ -118,7 +153,8 @@ def main():
     ap.add_argument("--top", type=int, default=3000)
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--max-mb", type=int, default=60)
-    ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--timeout", type=int, default=900, help="seconds for one pip run")
+    ap.add_argument("--batch", type=int, default=40, help="names per pip run")
     ap.add_argument("--cache", help="JSON lines of results already read (resume a run)")
     ap.add_argument("--pip", default=os.path.join(os.path.dirname(sys.executable), "pip"))
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "crates",
@@ -150,14 +186,21 @@ def main():
     todo = [n for n in names if n not in cached]
     wanted = set(names)
     results = [(d["name"], d["res"], d["why"]) for n, d in cached.items() if n in wanted]
+    import threading
+    lock = threading.Lock()
+
+    def work(chunk):
+        for r in batch(a.pip, chunk, a.max_mb, a.timeout):
+            with lock:
+                record(*r)
+                results.append(r)
+                if len(results) % 100 == 0:
+                    print(f"{len(results)}/{len(names)}", file=sys.stderr, flush=True)
+
+    chunks = [todo[i:i + a.batch] for i in range(0, len(todo), a.batch)]
     with cf.ThreadPoolExecutor(a.jobs) as ex:
-        futs = [ex.submit(one, a.pip, n, a.max_mb, a.timeout) for n in todo]
-        for i, fu in enumerate(cf.as_completed(futs), 1):
-            r = fu.result()
-            record(*r)
-            results.append(r)
-            if i % 100 == 0:
-                print(f"{i}/{len(todo)}", file=sys.stderr, flush=True)
+        for fu in [ex.submit(work, c) for c in chunks]:
+            fu.result()
     for name, res, why in results:
         if res is None:
             skipped[normalize(name)] = why

@@ -19,6 +19,9 @@ pub struct ImportRecord {
     pub typing_only: bool,
     /// Was relative (`from . import x`): first-party by construction.
     pub relative: bool,
+    /// Inside an `if` about debugging or tests (`if DEBUG:`, `if settings.DEBUG_TOOLBAR:`,
+    /// `if running_tests:`): development-time code.
+    pub dev_guard: bool,
 }
 
 impl ImportRecord {
@@ -69,6 +72,7 @@ pub fn extract(
         sys_path: Vec::new(),
         lines: LineCursor::new(source),
         depth: 0,
+        dev_guard: 0,
     };
     x.suite(parsed.body(), false, false);
     let mut string_modules = x.string_modules;
@@ -96,6 +100,32 @@ struct Extractor<'a> {
     lines: LineCursor<'a>,
     /// Function/class nesting (settings are module-level).
     depth: u32,
+    /// Inside this many `if` blocks about debugging or tests.
+    dev_guard: u32,
+}
+
+/// Does an `if` test name debugging or tests (`DEBUG`, `settings.DEBUG_TOOLBAR`,
+/// `running_tests`, `"test" in sys.argv`)?
+fn is_dev_guard(test: &ast::Expr) -> bool {
+    fn word(s: &str) -> bool {
+        let l = s.to_ascii_lowercase();
+        l.contains("debug") || l.split('_').any(|p| matches!(p, "test" | "tests" | "testing"))
+    }
+    fn walk(e: &ast::Expr, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        match e {
+            ast::Expr::Name(n) => word(n.id.as_str()),
+            ast::Expr::Attribute(a) => word(a.attr.id.as_str()),
+            ast::Expr::StringLiteral(s) => matches!(s.value.to_str(), "test" | "tests"),
+            ast::Expr::BoolOp(b) => b.values.iter().any(|v| walk(v, depth + 1)),
+            ast::Expr::UnaryOp(u) => walk(&u.operand, depth + 1),
+            ast::Expr::Compare(c) => walk(&c.left, depth + 1),
+            _ => false,
+        }
+    }
+    walk(test, 0)
 }
 
 /// `a.b.C`: two or more identifier parts (a module path, maybe ending in a class).
@@ -276,6 +306,7 @@ impl Extractor<'_> {
             optional,
             typing_only,
             relative,
+            dev_guard: self.dev_guard > 0,
         });
     }
 
@@ -308,7 +339,10 @@ impl Extractor<'_> {
             }
             ast::Stmt::If(s) => {
                 let tc = typing || is_type_checking(&s.test);
+                let guard = is_dev_guard(&s.test);
+                self.dev_guard += guard as u32;
                 self.suite(&s.body, optional, tc);
+                self.dev_guard -= guard as u32;
                 for clause in &s.elif_else_clauses {
                     self.suite(&clause.body, optional, typing);
                 }

@@ -189,6 +189,11 @@ impl Layout {
         (namespace || self.chain_tops.contains(top)) && !provided(top)
     }
 
+    /// Is `top` a module or package anywhere in the tree?
+    pub fn anywhere(&self, top: &str) -> bool {
+        self.entries.values().any(|e| e.contains_key(top))
+    }
+
     /// Every name first-party somewhere (for the import summary): the roots' entries, the
     /// package-chain tops and the configured names.
     pub fn first_party_names(&self) -> std::collections::BTreeSet<String> {

@@ -132,7 +132,13 @@ const DEV_WORDS: &[&str] = &[
     "notebook",
     "jupyter",
     "build",
+    "builder",
     "pre",
+    "deploy",
+    "deployment",
+    "packaging",
+    "installer",
+    "pyinstaller",
 ];
 
 /// Does a file, extra or group name say development (`requirements-dev`, `test`, `docs`,
@@ -156,7 +162,7 @@ pub fn dev_like(name: &str) -> bool {
 fn production_name(name: &str) -> bool {
     matches!(
         normalize(name).as_str(),
-        "main" | "prod" | "production" | "runtime" | "server" | "web" | "app" | "deploy" | "base"
+        "main" | "prod" | "production" | "runtime" | "server" | "web" | "app" | "base"
     )
 }
 
@@ -327,6 +333,12 @@ fn dev_dir(component: &str) -> bool {
             | "scripts"
             | "tools"
             | "dev"
+            | "sandbox"
+            | "demo"
+            | "builder"
+            | "packaging"
+            | "release"
+            | "installer"
     ) || component.starts_with('.')
 }
 
@@ -386,8 +398,12 @@ pub fn read_all(root: &Path) -> Manifests {
 /// `root` (the walk's list); `nested` finds sub-projects (else only the root's manifests).
 pub fn read_projects(root: &Path, rel_paths: &[&str], nested: bool) -> Manifests {
     let mut r = Reader::new(root);
-    // Groups that a container build installs.
-    for rel in rel_paths.iter().filter(|p| is_container_file(p)) {
+    // Groups that a production container build installs (not `docker/development/Dockerfile`,
+    // `Dockerfile.dev`, `ci/test.Dockerfile`).
+    for rel in rel_paths
+        .iter()
+        .filter(|p| is_container_file(p) && !p.split('/').any(dev_like))
+    {
         if let Ok(text) = r.read_inside(&root.join(rel)) {
             install_groups(&text, &mut r.installed_groups);
         }
@@ -465,6 +481,12 @@ pub fn read_projects(root: &Path, rel_paths: &[&str], nested: bool) -> Manifests
         }
         if d.setup_py {
             read_setup_py(&mut r, &base.join("setup.py"), &mut p);
+            // Without a `[build-system]` table, setuptools builds the project (PEP 517's
+            // fallback): setup.py's own imports of it are declared by that.
+            if !p.declared.iter().any(|x| x.normalized == "setuptools") {
+                let source = join_rel(dir, "setup.py");
+                push(&mut p, "setuptools", Role::Dev, &source, 1);
+            }
         }
         let has_metadata_deps = p.declared.iter().any(|x| x.role == Role::Main);
         read_requirement_set(&mut r, root, &d.requirements, has_metadata_deps, &mut p);
@@ -803,19 +825,45 @@ impl TomlLines {
                     keys.entry((section.clone(), k)).or_insert(lineno);
                 }
             }
-            // Quoted strings on this line.
+            // Quoted strings on this line (basic strings unescaped as TOML does for `\"`
+            // and `\\`, so that they match the parsed values).
             let b = l.as_bytes();
             let mut j = 0;
             while j < b.len() {
                 let q = b[j];
                 if q == b'"' || q == b'\'' {
-                    if let Some(end) = l[j + 1..].find(q as char) {
-                        let s = &l[j + 1..j + 1 + end];
-                        strings.entry(s.to_string()).or_default().push(lineno);
-                        j += end + 2;
-                        continue;
+                    let mut k = j + 1;
+                    let mut val = String::new();
+                    let mut closed = false;
+                    while k < b.len() {
+                        let c = b[k];
+                        if c == b'\\' && q == b'"' && k + 1 < b.len() {
+                            match b[k + 1] {
+                                b'"' => val.push('"'),
+                                b'\\' => val.push('\\'),
+                                other => {
+                                    val.push('\\');
+                                    val.push(other as char);
+                                }
+                            }
+                            k += 2;
+                            continue;
+                        }
+                        if c == q {
+                            closed = true;
+                            break;
+                        }
+                        // Multi-byte UTF-8 is copied through whole.
+                        let ch_len = l[k..].chars().next().map(|ch| ch.len_utf8()).unwrap_or(1);
+                        val.push_str(&l[k..k + ch_len]);
+                        k += ch_len;
                     }
-                    break;
+                    if !closed {
+                        break;
+                    }
+                    strings.entry(val).or_default().push(lineno);
+                    j = k + 1;
+                    continue;
                 }
                 if q == b'#' {
                     break;
@@ -885,11 +933,13 @@ fn read_pyproject(r: &mut Reader, path: &Path, p: &mut Project) {
             }
         }
     };
+    // A development name wins; else a group a production container installs, or one named
+    // like production, is production; any other group is optional.
     let group_role = |name: &str, installed: &HashSet<String>| {
-        if installed.contains(&normalize(name)) || production_name(name) {
-            Role::Main
-        } else if dev_like(name) {
+        if dev_like(name) {
             Role::Dev
+        } else if installed.contains(&normalize(name)) || production_name(name) {
+            Role::Main
         } else {
             Role::Optional
         }
@@ -1029,6 +1079,14 @@ fn read_pyproject(r: &mut Reader, path: &Path, p: &mut Project) {
         for s in items {
             p.roots.push(join_rel(&dir, s));
         }
+    }
+    // The build backend and its requirements are there while setup.py and build hooks run.
+    if let Some(req) = doc
+        .get("build-system")
+        .and_then(|b| b.get("requires"))
+        .filter(|_| p.declared.len() > before || doc.contains_key("project"))
+    {
+        pep508(p, &mut lines, req, Role::Dev);
     }
     if p.declared.len() > before
         || doc.contains_key("project")

@@ -106,10 +106,20 @@ pub struct FileImports {
 /// Test/dev code by path.
 pub fn is_dev_code(rel: &str) -> bool {
     let file = rel.rsplit('/').next().unwrap_or(rel);
-    if matches!(
-        file,
-        "conftest.py" | "setup.py" | "noxfile.py" | "tasks.py" | "fabfile.py" | "tests.py"
-    ) || file.starts_with("test_")
+    let stem = file.strip_suffix(".py").or_else(|| file.strip_suffix(".pyi"));
+    // A file whose name is not an identifier cannot be imported: a script or a tool's hook
+    // (`hook-mypkg.py` for PyInstaller), never application code.
+    let importable = stem.is_some_and(|s| {
+        let mut c = s.chars();
+        c.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && c.all(|c| c.is_alphanumeric() || c == '_')
+    });
+    if !importable
+        || matches!(
+            file,
+            "conftest.py" | "setup.py" | "noxfile.py" | "tasks.py" | "fabfile.py" | "tests.py"
+        )
+        || file.starts_with("test_")
         || file.ends_with("_test.py")
         || file.ends_with("_tests.py")
     {
@@ -130,8 +140,18 @@ pub fn is_dev_code(rel: &str) -> bool {
                 | "tools"
                 | "examples"
                 | "example"
+                | "sandbox"
+                | "demo"
+                | "builder"
+                | "packaging"
+                | "release"
         ) || d.starts_with('.')
     })
+}
+
+/// A type-stub distribution (`types-requests`, `lxml-stubs`, `django-stubs`).
+fn is_stub(norm: &str) -> bool {
+    norm.starts_with("types-") || norm.ends_with("-stubs")
 }
 
 /// Modules that no distribution provides and that are not code to import: `_typeshed`
@@ -281,13 +301,17 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
         })
         .collect();
     // Every declared dist of `chain` covering `module`, and whether one of them is installed
-    // in production.
-    let providers = |chain: &[usize], module: &str| -> (Vec<(usize, String)>, bool) {
+    // in production. Stub distributions (`types-*`, `*-stubs`) provide a module only to
+    // type checkers: for a run-time import they provide nothing.
+    let providers = |chain: &[usize], module: &str, runtime: bool| -> (Vec<(usize, String)>, bool) {
         let lower = module.to_ascii_lowercase();
         let mut hits = Vec::new();
         let mut main = false;
         for &pi in chain {
             for (norm, d) in &dists[pi] {
+                if runtime && is_stub(norm) {
+                    continue;
+                }
                 if d.modules.iter().any(|p| covers(p, &lower)) {
                     hits.push((pi, norm.clone()));
                     main |= d.role != Role::Dev;
@@ -303,12 +327,12 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
         if let Some(&v) = provided_memo.get(top) {
             return v;
         }
-        let v = !providers(&all, top).0.is_empty();
+        let v = !providers(&all, top, false).0.is_empty();
         provided_memo.insert(top.to_string(), v);
         v
     };
     // The same modules are imported over and over (`django.db` thousands of times): ask once.
-    let mut known: HashMap<(usize, String), (Vec<(usize, String)>, bool)> = HashMap::new();
+    let mut known: HashMap<(usize, String, bool), (Vec<(usize, String)>, bool)> = HashMap::new();
     let allowed_undeclared: HashSet<String> = input
         .allowed_undeclared
         .iter()
@@ -324,7 +348,9 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
             if is_stdlib(top) || never_a_distribution(top) {
                 continue;
             }
-            // First-party depends on the module's base directory only.
+            // First-party depends on the module's base directory only. A type checker's
+            // path is configured (`mypy_path`, `extraPaths`): for a typing-only import any
+            // module of the tree by that name is first-party.
             let key = (base.clone(), top.to_string());
             let fp = match first_party_memo.get(&key) {
                 Some(&v) => v,
@@ -333,18 +359,19 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     first_party_memo.insert(key, v);
                     v
                 }
-            };
+            } || (r.typing_only && input.layout.anywhere(top));
             if fp {
                 continue;
             }
+            let runtime = !r.typing_only;
             let (hits, main) = known
-                .entry((owner, r.module.clone()))
-                .or_insert_with(|| providers(&chains[owner], &r.module));
+                .entry((owner, r.module.clone(), runtime))
+                .or_insert_with(|| providers(&chains[owner], &r.module, runtime));
             let main = *main;
             match hits.first() {
                 Some((pi, first)) => {
                     used.extend(hits.iter().map(|(_, n)| n.clone()));
-                    if !main && !f.dev_code && !r.optional && !r.typing_only {
+                    if !main && !f.dev_code && !r.optional && !r.typing_only && !r.dev_guard {
                         let d = dists[*pi][first].decl;
                         findings.push(finding(
                             "PA506",
@@ -393,7 +420,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
     // (`django.db.backends.postgresql`, `django.core.cache.backends.redis.RedisCache`).
     let mut words: HashSet<&str> = input.url_schemes.iter().map(|s| s.as_str()).collect();
     for s in input.string_modules {
-        used.extend(providers(&all, s).0.into_iter().map(|(_, n)| n));
+        used.extend(providers(&all, s, false).0.into_iter().map(|(_, n)| n));
         for w in s.split('.') {
             words.insert(w);
         }
@@ -432,8 +459,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
             }
             if allowed.contains(norm)
                 || ALWAYS_USED.contains(&norm.as_str())
-                || norm.starts_with("types-")
-                || norm.ends_with("-stubs")
+                || is_stub(norm)
                 || own_names.contains(norm.as_str())
             {
                 continue;
