@@ -16,6 +16,7 @@ mod imports;
 mod params;
 mod process;
 mod run;
+pub mod watchdog;
 
 pub use error::BenchError;
 pub use executor::{

@@ -8,8 +8,11 @@
 pub mod bench;
 pub mod common;
 pub mod histogram;
+pub mod history;
 pub mod load;
 pub mod monitor;
+pub mod project;
+pub mod rules;
 pub mod run;
 pub mod scan;
 

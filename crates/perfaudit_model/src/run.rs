@@ -399,6 +399,11 @@ pub struct MonitorSection {
     pub cpu_pct_max: f64,
     pub rss_bytes_mean: f64,
     pub rss_bytes_max: f64,
+    /// The tree's PSS over the run (the `memory.*` metrics); absent when not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes_mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes_max: Option<f64>,
     pub threads_max: u64,
     pub fds_max: u64,
     #[serde(default)]
@@ -414,6 +419,9 @@ pub struct ResourceSample {
     pub t_s: f64,
     pub cpu_pct: f64,
     pub rss_bytes: f64,
+    /// The tree's PSS (shared pages counted once); absent when not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes: Option<f64>,
     pub threads: u64,
     pub fds: u64,
 }

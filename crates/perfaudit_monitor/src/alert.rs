@@ -419,6 +419,8 @@ mod tests {
             cpu_user_pct: cpu,
             cpu_sys_pct: 0.0,
             rss_bytes: rss,
+            pss_bytes: None,
+            uss_bytes: None,
             threads: 1,
             fds: Some(4),
             read_bytes_per_s: None,

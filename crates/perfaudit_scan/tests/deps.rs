@@ -17,7 +17,7 @@ fn deps_settings() -> ScanSettings {
     let mut s = ScanSettings::default();
     s.rules.enabled = ["PA504", "PA505", "PA506"]
         .iter()
-        .map(|c| perfaudit_scan::rules::codes::lookup(c).unwrap().code)
+        .map(|c| perfaudit_scan::rules::Rule::from_code(c).unwrap())
         .collect();
     s
 }

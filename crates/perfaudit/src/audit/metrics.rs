@@ -22,6 +22,8 @@ pub const GLOBAL: &[(&str, Dim, Better)] = &[
     ("cold_start", Dim::Time, Better::Lower),
     ("cpu.mean", Dim::Percent, Better::Lower),
     ("cpu.max", Dim::Percent, Better::Lower),
+    ("memory.mean", Dim::Bytes, Better::Lower),
+    ("memory.max", Dim::Bytes, Better::Lower),
     ("rss.mean", Dim::Bytes, Better::Lower),
     ("rss.max", Dim::Bytes, Better::Lower),
     ("threads.max", Dim::Count, Better::Lower),

@@ -353,7 +353,7 @@ fn is_container_file(rel: &str) -> bool {
 /// Group names after `--group`, `--only-group`, `--with`, `--only` (uv, pip 25.1, Poetry).
 fn install_groups(text: &str, into: &mut HashSet<String>) {
     let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '\\' || c == ',')
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '\\')
         .filter(|w| !w.is_empty())
         .collect();
     for (i, w) in words.iter().enumerate() {

@@ -542,11 +542,12 @@ mod tests {
     #[test]
     fn table_and_patterns() {
         let idx = DistIndex::new(None, &HashMap::new());
-        assert_eq!(idx.modules("pyyaml"), ["yaml"]);
-        assert_eq!(
-            idx.modules("google-cloud-storage"),
-            ["google.cloud.storage_v1", "google.cloud.storage"]
-        );
+        assert!(idx.modules("pyyaml").contains(&"yaml".to_string()));
+        assert!(idx
+            .modules("google-cloud-storage")
+            .contains(&"google.cloud.storage".to_string()));
+        // Not in any metadata: the plug-in prefix may not be part of the import name.
+        assert_eq!(idx.modules("django-zzz-unknown"), ["django_zzz_unknown", "zzz_unknown"]);
         assert_eq!(
             idx.guess_dist("google.cloud.pubsub_v1.publisher"),
             "google-cloud-pubsub"

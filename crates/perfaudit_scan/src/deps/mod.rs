@@ -18,7 +18,7 @@ pub mod manifests;
 pub mod mapping;
 
 use crate::imports::{is_stdlib, ImportRecord};
-use crate::rules::codes;
+use crate::rules::Rule;
 use layout::Layout;
 use manifests::{Declared, Role};
 use mapping::{covers, DistIndex};
@@ -176,7 +176,7 @@ pub struct DepInput<'a> {
 }
 
 fn finding(
-    code: &str,
+    rule: Rule,
     path: &str,
     line: u32,
     column: u32,
@@ -184,7 +184,7 @@ fn finding(
     help: String,
     dist: &str,
 ) -> Finding {
-    let meta = codes::lookup(code).expect("code in table");
+    let meta = rule.meta();
     Finding {
         code: meta.code.to_string(),
         name: meta.name.to_string(),
@@ -374,7 +374,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     if !main && !f.dev_code && !r.optional && !r.typing_only && !r.dev_guard {
                         let d = dists[*pi][first].decl;
                         findings.push(finding(
-                            "PA506",
+                            Rule::MisplacedDependency,
                             &f.rel,
                             r.line,
                             r.column,
@@ -399,7 +399,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                         .map(|s| s.as_str())
                         .unwrap_or("the manifest");
                     findings.push(finding(
-                        "PA504",
+                        Rule::UndeclaredDependency,
                         &f.rel,
                         r.line,
                         r.column,
@@ -441,7 +441,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                 && d.role != Role::Transitive
             {
                 findings.push(finding(
-                    "PA506",
+                    Rule::MisplacedDependency,
                     &decl.source,
                     decl.line,
                     1,
@@ -480,7 +480,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                 }
             }
             findings.push(finding(
-                "PA505",
+                Rule::UnusedDependency,
                 &decl.source,
                 decl.line,
                 1,

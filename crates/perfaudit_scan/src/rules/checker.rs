@@ -2,9 +2,9 @@
 //! bindings, types, async context, enclosing loops, route handlers) and dispatches every enabled
 //! rule at the nodes it cares about.
 
-use super::codes::{self, RuleMeta};
 use super::{
-    caching, database, event_loop, http, startup, ModuleInput, ProjectIndex, RuleSettings,
+    caching, database, event_loop, http, startup, ModuleInput, ProjectIndex, Rule, RuleSet,
+    RuleSettings,
 };
 use crate::python::parser::ast::{self, Expr, ExprContext, Stmt};
 use crate::python::parser::visitor::{walk_expr, walk_stmt};
@@ -73,7 +73,7 @@ pub struct Checker<'a> {
     pub input: &'a ModuleInput<'a>,
     pub project: &'a ProjectIndex,
     pub settings: &'a RuleSettings,
-    enabled: u64,
+    enabled: RuleSet,
     pub sem: SemanticModel<'a>,
     pub funcs: Vec<FuncCtx<'a>>,
     pub loops: Vec<LoopCtx<'a>>,
@@ -157,31 +157,13 @@ const QUALIFIED_CALLEES: &[&str] = &[
     "ClientSession",
 ];
 
-/// Bit of a code in the enabled mask: `PA` + group digit (1-5) + two digits (0-11).
-fn slot(code: &str) -> Option<u32> {
-    let b = code.as_bytes();
-    if b.len() != 5 || !b[2..].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let group = u32::from(b[2] - b'0');
-    let n = u32::from(b[3] - b'0') * 10 + u32::from(b[4] - b'0');
-    ((1..=5).contains(&group) && n < 12).then(|| (group - 1) * 12 + n)
-}
-
 impl<'a> Checker<'a> {
     pub fn new(
         input: &'a ModuleInput<'a>,
         project: &'a ProjectIndex,
         settings: &'a RuleSettings,
     ) -> Self {
-        let mut enabled = 0u64;
-        for r in codes::RULES {
-            if settings.is_enabled(r.code) {
-                if let Some(slot) = slot(r.code) {
-                    enabled |= 1 << slot;
-                }
-            }
-        }
+        let enabled = settings.enabled;
         let p = input.rel_path;
         let file = p.rsplit('/').next().unwrap_or(p);
         let is_test_module = file.starts_with("test_")
@@ -236,34 +218,27 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Is the rule `code` enabled? O(1): codes map to bits.
-    pub fn enabled(&self, code: &str) -> bool {
-        slot(code).is_some_and(|s| self.enabled & (1 << s) != 0)
+    /// Is `rule` enabled? O(1): one bit per registry row.
+    #[inline]
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.enabled.contains(rule)
     }
 
-    fn any_enabled(&self, prefix: &str) -> bool {
-        codes::RULES
-            .iter()
-            .any(|r| r.code.starts_with(prefix) && self.enabled(r.code))
-    }
-
-    /// Record a finding at `range` with the rule's default severity.
-    pub fn report(&mut self, code: &str, range: TextRange, message: String, help: String) {
-        self.report_with(code, range, message, help, None, None);
+    /// Record a finding of `rule` at `range` with the rule's default severity.
+    pub fn report(&mut self, rule: Rule, range: TextRange, message: String, help: String) {
+        self.report_with(rule, range, message, help, None, None);
     }
 
     pub fn report_with(
         &mut self,
-        code: &str,
+        rule: Rule,
         range: TextRange,
         message: String,
         help: String,
         severity: Option<Severity>,
         symbol: Option<String>,
     ) {
-        let Some(meta): Option<&RuleMeta> = codes::lookup(code) else {
-            return;
-        };
+        let meta = rule.meta();
         let (line, column) = self.input.parsed.line_col(self.input.source, range.start());
         let (end_line, end_column) = self.input.parsed.line_col(self.input.source, range.end());
         self.findings.push(Finding {
@@ -696,6 +671,118 @@ impl<'a> Checker<'a> {
         findings
     }
 
+    /// Strings that typing's functional forms read as type expressions, as ruff does:
+    /// `cast("T", x)`, `TypeVar("T", "A", "B", bound="C", default="D")`, `NewType("N", "T")`,
+    /// `NamedTuple("N", [("a", "T")])`, `TypedDict("D", {"a": "T"})` (and keyword fields),
+    /// `TypeAliasType("A", "T")`, called by any name (`t.cast` after `import typing as t`).
+    fn typing_call_strings(&mut self, call: &'a ast::ExprCall) {
+        let (last, is_name) = match &*call.func {
+            Expr::Name(n) => (n.id.as_str(), true),
+            Expr::Attribute(a) => (a.attr.as_str(), false),
+            _ => return,
+        };
+        const FORMS: &[&str] = &[
+            "cast",
+            "TypeVar",
+            "ParamSpec",
+            "TypeVarTuple",
+            "NewType",
+            "NamedTuple",
+            "TypedDict",
+            "TypeAliasType",
+        ];
+        // Cheap test first: the name of a form, or a name bound by an import (`as c`).
+        let aliased = || {
+            is_name
+                && self.sem.lookup(last).is_some_and(|b| {
+                    matches!(self.sem.binding(b).kind, BindingKind::Import { .. })
+                })
+        };
+        if !FORMS.contains(&last) && !aliased() {
+            return;
+        }
+        let Some(q) = self.qualified(&call.func) else {
+            return;
+        };
+        let Some(form) = q
+            .strip_prefix("typing.")
+            .or_else(|| q.strip_prefix("typing_extensions."))
+        else {
+            return;
+        };
+        let args = &call.arguments.args;
+        let mut strings: Vec<&'a str> = Vec::new();
+        let string = |e: &'a Expr, out: &mut Vec<&'a str>| {
+            if let Expr::StringLiteral(s) = e {
+                out.push(s.value.to_str());
+            }
+        };
+        match form {
+            "cast" => {
+                args.first().into_iter().for_each(|e| string(e, &mut strings));
+                for k in call.arguments.keywords.iter() {
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "typ") {
+                        string(&k.value, &mut strings);
+                    }
+                }
+            }
+            "TypeVar" | "ParamSpec" | "TypeVarTuple" => {
+                args.iter().skip(1).for_each(|e| string(e, &mut strings));
+                for k in call.arguments.keywords.iter() {
+                    if k
+                        .arg
+                        .as_ref()
+                        .is_some_and(|a| matches!(a.as_str(), "bound" | "default"))
+                    {
+                        string(&k.value, &mut strings);
+                    }
+                }
+            }
+            "NewType" | "TypeAliasType" => {
+                args.get(1).into_iter().for_each(|e| string(e, &mut strings));
+                for k in call.arguments.keywords.iter() {
+                    if k
+                        .arg
+                        .as_ref()
+                        .is_some_and(|a| matches!(a.as_str(), "tp" | "value"))
+                    {
+                        string(&k.value, &mut strings);
+                    }
+                }
+            }
+            "NamedTuple" => {
+                if let Some(Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })) =
+                    args.get(1)
+                {
+                    for field in elts {
+                        if let Expr::Tuple(t) = field {
+                            t.elts.get(1).into_iter().for_each(|e| string(e, &mut strings));
+                        }
+                    }
+                }
+                for k in call.arguments.keywords.iter() {
+                    string(&k.value, &mut strings);
+                }
+            }
+            "TypedDict" => {
+                if let Some(Expr::Dict(d)) = args.get(1) {
+                    for item in &d.items {
+                        string(&item.value, &mut strings);
+                    }
+                }
+                for k in call.arguments.keywords.iter() {
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() != "total") {
+                        string(&k.value, &mut strings);
+                    }
+                }
+            }
+            _ => {}
+        }
+        for s in strings {
+            self.string_annotation(s);
+        }
+    }
+
     /// PEP 695 type parameters: bounds and defaults are lazily evaluated type expressions.
     fn visit_type_params_deferred(&mut self, tp: Option<&'a ast::TypeParams>) {
         let Some(tp) = tp else { return };
@@ -748,7 +835,7 @@ impl<'a> Checker<'a> {
             self.visit_expr(&d.expression);
         }
         self.visit_type_params_deferred(f.type_params.as_deref());
-        if self.enabled("PA403") {
+        if self.enabled(Rule::UnboundedCache) {
             caching::unbounded_cache::on_function_def(self, f);
         }
         // Defaults in the enclosing scope, then annotations.
@@ -931,45 +1018,41 @@ impl<'a> Checker<'a> {
 
 /// Names a string annotation refers to (roots of attribute chains), skipping `Literal[...]`.
 fn collect_annotation_names(e: &Expr, out: &mut Vec<String>, depth: u32) {
+    collect_type_names(e, out, depth, false);
+}
+
+/// Inside `Literal[...]` (`in_literal`) strings are values, not forward references, but names
+/// (`Literal[Color.RED]`) are still loads, as in ruff.
+fn collect_type_names(e: &Expr, out: &mut Vec<String>, depth: u32, in_literal: bool) {
     if depth > 32 {
         return;
     }
+    let rec = |x: &Expr, out: &mut Vec<String>| collect_type_names(x, out, depth + 1, in_literal);
     match e {
         Expr::Name(n) => out.push(n.id.to_string()),
-        Expr::Attribute(a) => collect_annotation_names(&a.value, out, depth + 1),
+        Expr::Attribute(a) => rec(&a.value, out),
         Expr::Subscript(s) => {
-            collect_annotation_names(&s.value, out, depth + 1);
+            rec(&s.value, out);
             let literal = match &*s.value {
                 Expr::Name(n) => n.id.as_str() == "Literal",
                 Expr::Attribute(a) => a.attr.as_str() == "Literal",
                 _ => false,
             };
-            if !literal {
-                collect_annotation_names(&s.slice, out, depth + 1);
-            }
+            collect_type_names(&s.slice, out, depth + 1, in_literal || literal);
         }
-        Expr::Tuple(t) => t
-            .elts
-            .iter()
-            .for_each(|x| collect_annotation_names(x, out, depth + 1)),
-        Expr::List(t) => t
-            .elts
-            .iter()
-            .for_each(|x| collect_annotation_names(x, out, depth + 1)),
+        Expr::Tuple(t) => t.elts.iter().for_each(|x| rec(x, out)),
+        Expr::List(t) => t.elts.iter().for_each(|x| rec(x, out)),
         Expr::BinOp(b) => {
-            collect_annotation_names(&b.left, out, depth + 1);
-            collect_annotation_names(&b.right, out, depth + 1);
+            rec(&b.left, out);
+            rec(&b.right, out);
         }
         Expr::Call(c) => {
-            collect_annotation_names(&c.func, out, depth + 1);
-            c.arguments
-                .args
-                .iter()
-                .for_each(|x| collect_annotation_names(x, out, depth + 1));
+            rec(&c.func, out);
+            c.arguments.args.iter().for_each(|x| rec(x, out));
         }
-        Expr::StringLiteral(s) => {
+        Expr::StringLiteral(s) if !in_literal => {
             if let Some(inner) = crate::python::parser::parse_expression(s.value.to_str()) {
-                collect_annotation_names(&inner, out, depth + 1);
+                rec(&inner, out);
             }
         }
         _ => {}
@@ -993,7 +1076,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                         self.visit_expr(&k.value);
                     }
                 }
-                if self.any_enabled("PA3") {
+                if self.enabled(Rule::UnpaginatedListEndpoint) {
                     database::unpaginated_list_endpoint::check_class(self, c);
                 }
                 self.classes.push(ClassCtx {
@@ -1052,6 +1135,14 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::AnnAssign(a) => {
                 if let Some(v) = &a.value {
                     self.visit_expr(v);
+                    // `X: TypeAlias = "Foo | None"`: the string is a type expression.
+                    if let Expr::StringLiteral(s) = &**v {
+                        if self.qualified(&a.annotation).is_some_and(|q| {
+                            q == "typing.TypeAlias" || q == "typing_extensions.TypeAlias"
+                        }) {
+                            self.string_annotation(s.value.to_str());
+                        }
+                    }
                 }
                 self.visit_annotation_expr(&a.annotation);
                 match &*a.target {
@@ -1189,7 +1280,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    if self.any_enabled("PA304") {
+                    if self.enabled(Rule::UnpaginatedListEndpoint) {
                         database::unpaginated_list_endpoint::check_return(self, v);
                     }
                     self.in_return += 1;
@@ -1338,7 +1429,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
             }
             Expr::Await(a) => {
-                if self.enabled("PA105") {
+                if self.enabled(Rule::SequentialAwaitInLoop) {
                     event_loop::sequential_await::check_await(self, a);
                 }
                 let old = self.awaited.replace(a.value.start());
@@ -1359,18 +1450,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 if !self.in_annotation {
                     let is_inner = self.callee_start == Some(call.start());
                     self.dispatch_call(call, is_inner);
-                } else if let Some(first) = call.arguments.args.first() {
-                    // typing.cast("T", x) style string types inside annotations
-                    let _ = first;
                 }
-                // `cast("Type", x)`: the string is a type expression.
-                if let Expr::Name(n) = &*call.func {
-                    if n.id.as_str() == "cast" {
-                        if let Some(Expr::StringLiteral(s)) = call.arguments.args.first() {
-                            self.string_annotation(s.value.to_str());
-                        }
-                    }
-                }
+                self.typing_call_strings(call);
                 let old = self.callee_start.replace(call.start());
                 self.visit_expr(&call.func);
                 self.callee_start = None;
@@ -1435,50 +1516,50 @@ impl<'a> Checker<'a> {
             }
         }
         if self.in_async() {
-            if self.enabled("PA101") {
+            if self.enabled(Rule::BlockingSleepInAsync) {
                 event_loop::blocking_sleep::check_call(self, call);
             }
-            if self.enabled("PA102") {
+            if self.enabled(Rule::BlockingHttpInAsync) {
                 event_loop::blocking_http::check_call(self, call);
             }
-            if self.enabled("PA103") {
+            if self.enabled(Rule::BlockingIoInAsync) {
                 event_loop::blocking_io::check_call(self, call);
             }
-            if self.enabled("PA104") {
+            if self.enabled(Rule::SyncDbInAsync) {
                 event_loop::sync_db::check_call(self, call);
             }
         }
-        if self.enabled("PA201") {
+        if self.enabled(Rule::HttpCallWithoutTimeout) {
             http::timeout::check_call(self, call);
         }
-        if self.enabled("PA202") {
+        if self.enabled(Rule::HttpClientPerCall) {
             http::client_per_call::check_call(self, call);
         }
-        if !is_inner && self.enabled("PA303") {
+        if !is_inner && self.enabled(Rule::QueryInLoop) {
             database::query_in_loop::check_call(self, call);
         }
-        if self.enabled("PA305") {
+        if self.enabled(Rule::CountByFetching) {
             database::count_by_fetching::check_call(self, call);
         }
-        if self.enabled("PA306") {
+        if self.enabled(Rule::SelectStar) {
             database::select_star::check_call(self, call);
         }
-        if self.enabled("PA307") {
+        if self.enabled(Rule::ConnectionPerRequest) {
             database::connection_per_request::check_call(self, call);
         }
-        if self.enabled("PA309") {
+        if self.enabled(Rule::FilterOrSortWithoutIndex) {
             database::filter_without_index::check_call(self, call);
         }
-        if self.enabled("PA310") {
+        if self.enabled(Rule::BlockingIndexMigration) {
             database::blocking_index_migration::check_call(self, call);
         }
-        if self.enabled("PA401") {
+        if self.enabled(Rule::RedisKeys) {
             caching::redis_keys::check_call(self, call);
         }
-        if self.enabled("PA402") {
+        if self.enabled(Rule::RedisRoundtripInLoop) {
             caching::redis_roundtrip::check_call(self, call);
         }
-        if self.enabled("PA403") {
+        if self.enabled(Rule::UnboundedCache) {
             caching::unbounded_cache::check_call(self, call);
         }
     }

@@ -292,10 +292,13 @@ impl<'a> SemanticModel<'a> {
             let scope = &self.scopes[s as usize];
             if !(seen_function && scope.kind == ScopeKind::Class && !first) {
                 if let Some(&b) = scope.names.get(name) {
-                    if matches!(self.bindings[b as usize].kind, BindingKind::Deletion) {
-                        return None;
+                    match self.bindings[b as usize].kind {
+                        BindingKind::Deletion => return None,
+                        // An annotation without a value binds nothing at run time: the load
+                        // resolves in the enclosing scopes (as ruff's `resolve_load`).
+                        BindingKind::Annotation => {}
+                        _ => return Some(b),
                     }
-                    return Some(b);
                 }
             }
             if scope.kind.is_function_like() {
@@ -382,8 +385,10 @@ impl<'a> SemanticModel<'a> {
                 let skip = scope.kind == ScopeKind::Class && (seen_function || !first);
                 if !skip {
                     if let Some(&b) = scope.names.get(d.name.as_str()) {
-                        self.bindings[b as usize].used = true;
-                        break;
+                        if self.bindings[b as usize].kind != BindingKind::Annotation {
+                            self.bindings[b as usize].used = true;
+                            break;
+                        }
                     }
                 }
                 if scope.kind.is_function_like() {

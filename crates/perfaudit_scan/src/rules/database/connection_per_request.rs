@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds database and cache connections opened inside a route handler, or inside a \
@@ -111,7 +112,7 @@ pub(crate) fn finish(checker: &mut Checker) {
             format!("`{q}(...)` in `{via}()` opens a new connection on every request to handler `{handler}`, which calls it")
         };
         checker.report(
-            "PA307",
+            Rule::ConnectionPerRequest,
             range,
             message,
             "Create the engine/pool/client once (module level, app lifespan or startup, a cached \

@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -54,7 +55,7 @@ pub(crate) fn blocking_http_call(checker: &Checker, call: &ast::ExprCall) -> Opt
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if let Some(what) = blocking_http_call(checker, call) {
         checker.report(
-            "PA102",
+            Rule::BlockingHttpInAsync,
             call.range(),
             format!("blocking HTTP call `{what}` inside an `async def`"),
             "Use an async client (`httpx.AsyncClient`, `aiohttp.ClientSession`) created once and \

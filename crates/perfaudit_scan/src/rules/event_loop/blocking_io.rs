@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::Ty;
 use perfaudit_model::Severity;
 
@@ -56,7 +57,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         }
     };
     checker.report_with(
-        "PA103",
+        Rule::BlockingIoInAsync,
         call.range(),
         format!("blocking I/O `{what}` inside an `async def`"),
         "Move the I/O off the loop: `await asyncio.to_thread(...)`, `aiofiles`/`anyio` for files, \

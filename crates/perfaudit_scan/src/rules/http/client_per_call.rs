@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds `requests.Session()`, `httpx.Client()`, `httpx.AsyncClient()` and \
@@ -47,7 +48,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     };
     checker.report(
-        "PA202",
+        Rule::HttpClientPerCall,
         call.range(),
         format!("`{what}` is created {place}: a new connection pool every time"),
         "Create the client once (module level, app lifespan/startup, `app.state`, a dependency \

@@ -2,7 +2,7 @@
 
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
-use crate::semantic::BindingKind;
+use crate::semantic::{BindingKind, ScopeKind};
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds imports whose bound name is never used, with ruff's F401 semantics: names \
@@ -26,6 +26,7 @@ bench/pa503_vs_ruff.sh). Like ruff, conditional imports in `try/except ImportErr
 reported when unused, `__getattr__`-based lazy exports are not understood, and names used \
 only in `# type:` comments or docstrings do not count.",
 };
+use crate::rules::Rule;
 
 /// Lines with a `# noqa` (bare or listing F401) and whether the whole file is exempt.
 fn noqa(checker: &Checker) -> (bool, Vec<u32>) {
@@ -83,7 +84,7 @@ fn allowed(checker: &Checker, qualified: &str) -> bool {
 }
 
 pub(crate) fn finish(checker: &mut Checker) {
-    if !checker.enabled("PA503") {
+    if !checker.enabled(Rule::UnusedImport) {
         return;
     }
     let (file_exempt, noqa_lines) = noqa(checker);
@@ -92,6 +93,10 @@ pub(crate) fn finish(checker: &mut Checker) {
     }
     let mut unused = Vec::new();
     for scope in &checker.sem.scopes {
+        // Like ruff, imports in a class body are never reported (they are class attributes).
+        if scope.kind == ScopeKind::Class {
+            continue;
+        }
         for (&name, &bid) in &scope.names {
             let b = checker.sem.binding(bid);
             let BindingKind::Import {
@@ -126,7 +131,7 @@ pub(crate) fn finish(checker: &mut Checker) {
             format!("`{qualified}` imported but unused")
         };
         checker.report_with(
-            "PA503",
+            Rule::UnusedImport,
             range,
             message,
             format!("Remove the import of `{name}`; if it is imported for its side effects, add it to `allowed-unused-imports`"),
