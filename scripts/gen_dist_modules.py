@@ -162,7 +162,7 @@ def main():
     a = ap.parse_args()
     ranked = []
     with open(a.list, newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             r = row.get("rank_among_15000_most_downloaded") or ""
             if r.strip().isdigit() and int(r) > 0:
                 ranked.append((int(r), row["name"]))
