@@ -109,7 +109,9 @@ struct Extractor<'a> {
 fn is_dev_guard(test: &ast::Expr) -> bool {
     fn word(s: &str) -> bool {
         let l = s.to_ascii_lowercase();
-        l.contains("debug") || l.split('_').any(|p| matches!(p, "test" | "tests" | "testing"))
+        l.contains("debug")
+            || l.split('_')
+                .any(|p| matches!(p, "test" | "tests" | "testing"))
     }
     fn walk(e: &ast::Expr, depth: u32) -> bool {
         if depth > 8 {
@@ -134,7 +136,8 @@ fn dotted_module_path(s: &str) -> bool {
         && s.contains('.')
         && s.split('.').all(|p| {
             let mut c = p.chars();
-            c.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            c.next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
@@ -151,9 +154,18 @@ fn collect_dotted(e: &ast::Expr, out: &mut Vec<String>, depth: u32) {
                 out.push(v.to_string());
             }
         }
-        ast::Expr::List(l) => l.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
-        ast::Expr::Tuple(t) => t.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
-        ast::Expr::Set(t) => t.elts.iter().for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::List(l) => l
+            .elts
+            .iter()
+            .for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::Tuple(t) => t
+            .elts
+            .iter()
+            .for_each(|x| collect_dotted(x, out, depth + 1)),
+        ast::Expr::Set(t) => t
+            .elts
+            .iter()
+            .for_each(|x| collect_dotted(x, out, depth + 1)),
         ast::Expr::Dict(d) => {
             for item in &d.items {
                 if let Some(k) = &item.key {
@@ -733,7 +745,9 @@ mod tests {
         let src = "import os, sys\nfrom pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\nsys.path.insert(0, os.path.join(BASE_DIR, 'apps'))\nsys.path.append(os.path.dirname(os.path.dirname(__file__)))\nsys.path.insert(0, str(Path(__file__).parent / 'src'))\nCACHES = {'default': {'BACKEND': 'django_redis.cache.RedisCache', 'LOCATION': 'redis://x'}}\nLOGGING = {'formatters': {'j': {'()': 'pythonjsonlogger.jsonlogger.JsonFormatter'}}}\nMIDDLEWARE = []\ndef f():\n    X = 'not.a.setting'\n";
         let p = parse_module(src).unwrap();
         let x = extract(&p, src, Some("proj.conf"), false);
-        assert!(x.string_modules.contains(&"django_redis.cache.RedisCache".to_string()));
+        assert!(x
+            .string_modules
+            .contains(&"django_redis.cache.RedisCache".to_string()));
         assert!(x
             .string_modules
             .contains(&"pythonjsonlogger.jsonlogger.JsonFormatter".to_string()));
@@ -741,15 +755,26 @@ mod tests {
         assert_eq!(
             x.sys_path,
             [
-                SysPathEntry { ups: None, tail: "apps".into() },
-                SysPathEntry { ups: Some(1), tail: String::new() },
-                SysPathEntry { ups: Some(0), tail: "src".into() },
+                SysPathEntry {
+                    ups: None,
+                    tail: "apps".into()
+                },
+                SysPathEntry {
+                    ups: Some(1),
+                    tail: String::new()
+                },
+                SysPathEntry {
+                    ups: Some(0),
+                    tail: "src".into()
+                },
             ]
         );
         // Not a settings module: upper-case strings are not module names.
         let src2 = "X = {'a': 'b.c'}\n";
         let p2 = parse_module(src2).unwrap();
-        assert!(extract(&p2, src2, Some("app.consts"), false).string_modules.is_empty());
+        assert!(extract(&p2, src2, Some("app.consts"), false)
+            .string_modules
+            .is_empty());
     }
 
     #[test]

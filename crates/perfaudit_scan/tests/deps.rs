@@ -49,7 +49,6 @@ fn found(doc: &Value) -> Vec<(String, String)> {
     v
 }
 
-
 #[test]
 fn bom_in_requirements_and_setup_cfg() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,7 +73,10 @@ fn bom_in_requirements_and_setup_cfg() {
         doc["dependencies"]["manifests"],
         serde_json::json!(["setup.cfg"])
     );
-    assert_eq!(found(&doc), [("PA505".to_string(), "unusedlib".to_string())]);
+    assert_eq!(
+        found(&doc),
+        [("PA505".to_string(), "unusedlib".to_string())]
+    );
 }
 
 #[test]
@@ -146,7 +148,10 @@ fn huge_manifests_parse_in_linear_time() {
     let t = std::time::Instant::now();
     let doc = report(root);
     let took = t.elapsed();
-    assert_eq!(doc["dependencies"]["declared"].as_array().unwrap().len(), 40_000);
+    assert_eq!(
+        doc["dependencies"]["declared"].as_array().unwrap().len(),
+        40_000
+    );
     // Quadratic line lookup took minutes; linear is well under a second in release builds.
     assert!(took.as_secs() < 60, "{took:?}");
     let pa505: Vec<u64> = doc["findings"]
@@ -258,7 +263,11 @@ fn the_nearest_manifest_owns_a_file() {
         "import fastapi\nimport requests\nimport mono_core\n",
     );
     write(root, "services/api/tests/test_api.py", "import pytest\n");
-    write(root, "libs/core/pyproject.toml", "[project]\nname = 'mono-core'\n");
+    write(
+        root,
+        "libs/core/pyproject.toml",
+        "[project]\nname = 'mono-core'\n",
+    );
     write(root, "libs/core/mono_core/__init__.py", "import flask\n");
     write(root, "tools/x.py", "import requests\n");
     let doc = report(root);
@@ -290,9 +299,17 @@ fn first_party_is_what_the_import_roots_hold() {
     );
     write(root, "apps/__init__.py", "");
     write(root, "apps/shop/__init__.py", "");
-    write(root, "apps/shop/models.py", "from cart.models import Cart\n");
+    write(
+        root,
+        "apps/shop/models.py",
+        "from cart.models import Cart\n",
+    );
     write(root, "apps/cart/__init__.py", "");
-    write(root, "apps/cart/models.py", "import pydantic\nimport docker\n");
+    write(
+        root,
+        "apps/cart/models.py",
+        "import pydantic\nimport docker\n",
+    );
     // Folders named like distributions, nested in the package: not first-party.
     write(root, "apps/cart/pydantic/__init__.py", "");
     write(root, "apps/cart/docker/compose.py", "");
@@ -355,7 +372,11 @@ fn generated_table_is_in_the_scripts_format() {
     for (i, line) in lines.iter().enumerate() {
         match parse_table_line(line) {
             Ok(Some((dist, _, mods))) => {
-                assert!(dist > last, "line {}: {dist} not sorted after {last}", i + 1);
+                assert!(
+                    dist > last,
+                    "line {}: {dist} not sorted after {last}",
+                    i + 1
+                );
                 let mut sorted = mods.clone();
                 sorted.sort();
                 assert_eq!(sorted, mods, "line {}: modules not sorted", i + 1);

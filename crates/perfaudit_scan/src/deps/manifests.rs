@@ -435,7 +435,10 @@ pub fn read_projects(root: &Path, rel_paths: &[&str], nested: bool) -> Manifests
         }
         if in_req_dir {
             if file.ends_with(".txt") || file.ends_with(".in") {
-                dirs.entry(owner.to_string()).or_default().requirements.push(rel);
+                dirs.entry(owner.to_string())
+                    .or_default()
+                    .requirements
+                    .push(rel);
             }
             continue;
         }
@@ -1138,9 +1141,7 @@ fn read_setup_cfg(r: &mut Reader, path: &Path, p: &mut Project) {
                 } else {
                     Role::Optional
                 })),
-                ("options", "package_dir") | ("options.packages.find", "where") => {
-                    Some(Cur::Roots)
-                }
+                ("options", "package_dir") | ("options.packages.find", "where") => Some(Cur::Roots),
                 ("tool:pytest", "pythonpath") => Some(Cur::PyPath),
                 _ => None,
             };
@@ -1275,9 +1276,7 @@ fn read_setup_py(r: &mut Reader, path: &Path, p: &mut Project) {
                     if let Some(ast::Expr::Dict(d)) = resolve(&lists, &kw.value) {
                         for item in &d.items {
                             let role = match &item.key {
-                                Some(ast::Expr::StringLiteral(k))
-                                    if dev_like(k.value.to_str()) =>
-                                {
+                                Some(ast::Expr::StringLiteral(k)) if dev_like(k.value.to_str()) => {
                                     Role::Dev
                                 }
                                 _ => Role::Optional,
@@ -1289,8 +1288,10 @@ fn read_setup_py(r: &mut Reader, path: &Path, p: &mut Project) {
                 "package_dir" => {
                     if let Some(ast::Expr::Dict(d)) = resolve(&lists, &kw.value) {
                         for item in &d.items {
-                            if let (Some(ast::Expr::StringLiteral(k)), ast::Expr::StringLiteral(v)) =
-                                (&item.key, &item.value)
+                            if let (
+                                Some(ast::Expr::StringLiteral(k)),
+                                ast::Expr::StringLiteral(v),
+                            ) = (&item.key, &item.value)
                             {
                                 let v = v.value.to_str();
                                 let root_of = if k.value.to_str().is_empty() {

@@ -36,7 +36,8 @@ pub fn parse_table_line(line: &str) -> Result<Option<(&str, &str, Vec<&str>)>, S
         let ok = !m.is_empty()
             && m.split('.').all(|p| {
                 let mut c = p.chars();
-                c.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+                c.next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
                     && c.all(|c| c.is_alphanumeric() || c == '_')
             })
             && m.to_lowercase() == *m;
@@ -350,7 +351,10 @@ impl DistIndex {
                 return vec![own, rest.replace(['-', '.'], "_")];
             }
         }
-        if let Some(rest) = normalized.strip_suffix("-python").or_else(|| normalized.strip_suffix("-py")) {
+        if let Some(rest) = normalized
+            .strip_suffix("-python")
+            .or_else(|| normalized.strip_suffix("-py"))
+        {
             if !rest.is_empty() {
                 return vec![own, rest.replace(['-', '.'], "_")];
             }
@@ -391,8 +395,7 @@ impl DistIndex {
                 Some((bd, len)) => {
                     m.len() > len
                         || (m.len() == len
-                            && (d == want && bd != want
-                                || (bd != want && d.len() < bd.len())))
+                            && (d == want && bd != want || (bd != want && d.len() < bd.len())))
                 }
             };
             if better {
@@ -547,7 +550,10 @@ mod tests {
             .modules("google-cloud-storage")
             .contains(&"google.cloud.storage".to_string()));
         // Not in any metadata: the plug-in prefix may not be part of the import name.
-        assert_eq!(idx.modules("django-zzz-unknown"), ["django_zzz_unknown", "zzz_unknown"]);
+        assert_eq!(
+            idx.modules("django-zzz-unknown"),
+            ["django_zzz_unknown", "zzz_unknown"]
+        );
         assert_eq!(
             idx.guess_dist("google.cloud.pubsub_v1.publisher"),
             "google-cloud-pubsub"

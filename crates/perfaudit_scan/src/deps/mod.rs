@@ -106,7 +106,9 @@ pub struct FileImports {
 /// Test/dev code by path.
 pub fn is_dev_code(rel: &str) -> bool {
     let file = rel.rsplit('/').next().unwrap_or(rel);
-    let stem = file.strip_suffix(".py").or_else(|| file.strip_suffix(".pyi"));
+    let stem = file
+        .strip_suffix(".py")
+        .or_else(|| file.strip_suffix(".pyi"));
     // A file whose name is not an identifier cannot be imported: a script or a tool's hook
     // (`hook-mypkg.py` for PyInstaller), never application code.
     let importable = stem.is_some_and(|s| {
@@ -303,23 +305,24 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
     // Every declared dist of `chain` covering `module`, and whether one of them is installed
     // in production. Stub distributions (`types-*`, `*-stubs`) provide a module only to
     // type checkers: for a run-time import they provide nothing.
-    let providers = |chain: &[usize], module: &str, runtime: bool| -> (Vec<(usize, String)>, bool) {
-        let lower = module.to_ascii_lowercase();
-        let mut hits = Vec::new();
-        let mut main = false;
-        for &pi in chain {
-            for (norm, d) in &dists[pi] {
-                if runtime && is_stub(norm) {
-                    continue;
-                }
-                if d.modules.iter().any(|p| covers(p, &lower)) {
-                    hits.push((pi, norm.clone()));
-                    main |= d.role != Role::Dev;
+    let providers =
+        |chain: &[usize], module: &str, runtime: bool| -> (Vec<(usize, String)>, bool) {
+            let lower = module.to_ascii_lowercase();
+            let mut hits = Vec::new();
+            let mut main = false;
+            for &pi in chain {
+                for (norm, d) in &dists[pi] {
+                    if runtime && is_stub(norm) {
+                        continue;
+                    }
+                    if d.modules.iter().any(|p| covers(p, &lower)) {
+                        hits.push((pi, norm.clone()));
+                        main |= d.role != Role::Dev;
+                    }
                 }
             }
-        }
-        (hits, main)
-    };
+            (hits, main)
+        };
     let all: Vec<usize> = (0..projects.len()).collect();
     // Is a top-level name provided by any declaration (for namespace directories)?
     let mut provided_memo: HashMap<String, bool> = HashMap::new();

@@ -694,9 +694,10 @@ impl<'a> Checker<'a> {
         // Cheap test first: the name of a form, or a name bound by an import (`as c`).
         let aliased = || {
             is_name
-                && self.sem.lookup(last).is_some_and(|b| {
-                    matches!(self.sem.binding(b).kind, BindingKind::Import { .. })
-                })
+                && self
+                    .sem
+                    .lookup(last)
+                    .is_some_and(|b| matches!(self.sem.binding(b).kind, BindingKind::Import { .. }))
         };
         if !FORMS.contains(&last) && !aliased() {
             return;
@@ -719,7 +720,9 @@ impl<'a> Checker<'a> {
         };
         match form {
             "cast" => {
-                args.first().into_iter().for_each(|e| string(e, &mut strings));
+                args.first()
+                    .into_iter()
+                    .for_each(|e| string(e, &mut strings));
                 for k in call.arguments.keywords.iter() {
                     if k.arg.as_ref().is_some_and(|a| a.as_str() == "typ") {
                         string(&k.value, &mut strings);
@@ -729,8 +732,7 @@ impl<'a> Checker<'a> {
             "TypeVar" | "ParamSpec" | "TypeVarTuple" => {
                 args.iter().skip(1).for_each(|e| string(e, &mut strings));
                 for k in call.arguments.keywords.iter() {
-                    if k
-                        .arg
+                    if k.arg
                         .as_ref()
                         .is_some_and(|a| matches!(a.as_str(), "bound" | "default"))
                     {
@@ -739,10 +741,11 @@ impl<'a> Checker<'a> {
                 }
             }
             "NewType" | "TypeAliasType" => {
-                args.get(1).into_iter().for_each(|e| string(e, &mut strings));
+                args.get(1)
+                    .into_iter()
+                    .for_each(|e| string(e, &mut strings));
                 for k in call.arguments.keywords.iter() {
-                    if k
-                        .arg
+                    if k.arg
                         .as_ref()
                         .is_some_and(|a| matches!(a.as_str(), "tp" | "value"))
                     {
@@ -751,12 +754,17 @@ impl<'a> Checker<'a> {
                 }
             }
             "NamedTuple" => {
-                if let Some(Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })) =
-                    args.get(1)
+                if let Some(
+                    Expr::List(ast::ExprList { elts, .. })
+                    | Expr::Tuple(ast::ExprTuple { elts, .. }),
+                ) = args.get(1)
                 {
                     for field in elts {
                         if let Expr::Tuple(t) = field {
-                            t.elts.get(1).into_iter().for_each(|e| string(e, &mut strings));
+                            t.elts
+                                .get(1)
+                                .into_iter()
+                                .for_each(|e| string(e, &mut strings));
                         }
                     }
                 }

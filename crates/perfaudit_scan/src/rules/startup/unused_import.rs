@@ -9,8 +9,14 @@ pub const DOC: RuleDoc = RuleDoc {
 listed in `__all__` (`=`, `+=`, `.extend(...)`, `.append(...)`, list/tuple concatenation) are \
 exports; `import x as x` and `from y import x as x` are explicit re-exports; `from __future__` \
 imports are never reported; uses inside `if TYPE_CHECKING:` code, annotations and string \
-annotations (`\"Foo\"`, `Optional[\"Foo\"]`, `cast(\"Foo\", x)`) count; a name rebound before \
-use shadows the import (only the live binding is checked, as ruff does), `del name` counts as \
+annotations (`\"Foo\"`, `Optional[\"Foo\"]`, names inside `Literal[...]`) count, and so do the \
+strings typing's functional forms read as types: `cast(\"Foo\", x)` by any name \
+(`t.cast` after `import typing as t`), `TypeVar(\"T\", \"A\", bound=\"B\")`, `NewType(\"N\", \"T\")`, \
+`NamedTuple(\"P\", [(\"f\", \"T\")])`, `TypedDict(\"D\", {\"k\": \"T\"})`, `TypeAliasType`, and the \
+value of `X: TypeAlias = \"...\"`; a name rebound before \
+use shadows the import (only the live binding is checked, as ruff does), an annotation \
+without a value (`Foo: \"Foo\"` in a class body) binds nothing, so the name resolves to the \
+import; imports in a class body are never reported (as ruff); `del name` counts as \
 a use, function bodies resolve names against the final module scope; `__init__.py` files are \
 checked like any module (as ruff does today: the fix there is to re-export). Existing \
 `# noqa` / `# noqa: F401` comments and file-level `# ruff: noqa`/`# flake8: noqa` are honoured, \
@@ -21,8 +27,9 @@ memory); an unused one is pure start-up time and RSS, and it hides real dependen
 readers and tools.",
     example: "import json\nfrom typing import TYPE_CHECKING, Any\n\ndef f(x):\n    return x",
     use_instead: "def f(x):\n    return x",
-    limits: "Deliberate differences from ruff: none known in the checked corpora (see \
-bench/pa503_vs_ruff.sh). Like ruff, conditional imports in `try/except ImportError` are \
+    limits: "Deliberate differences from ruff: none. On 18 public repositories it was not \
+built on, with every `noqa` comment stripped, PA503 and ruff F401 agree finding for finding \
+(bench/pa503_vs_ruff.sh, README). Like ruff, conditional imports in `try/except ImportError` are \
 reported when unused, `__getattr__`-based lazy exports are not understood, and names used \
 only in `# type:` comments or docstrings do not count.",
 };
