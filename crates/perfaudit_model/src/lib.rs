@@ -15,5 +15,6 @@ pub mod project;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod units;
 
 pub use common::*;

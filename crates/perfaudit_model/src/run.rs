@@ -230,42 +230,8 @@ impl fmt::Display for KpiStatus {
     }
 }
 
-/// Comparison operator of a KPI target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "==")]
-    Eq,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-        }
-    }
-
-    pub fn holds(self, value: f64, target: f64) -> bool {
-        match self {
-            Op::Lt => value < target,
-            Op::Le => value <= target,
-            Op::Gt => value > target,
-            Op::Ge => value >= target,
-            Op::Eq => (value - target).abs() <= f64::EPSILON * target.abs().max(1.0),
-        }
-    }
-}
+/// Comparison operator of a KPI target (the one operator of `units`).
+pub use crate::units::Op;
 
 /// A key performance indicator as configured: `latency.p95 < 100ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use perfaudit_model::run::*;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What the pipeline tells its caller (progress lines, a live load line).
-pub trait Events {
+pub(crate) trait Events {
     fn stage(&self, msg: &str);
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress);
     fn load_done(&self);
@@ -25,7 +25,7 @@ fn unix_ms() -> u64 {
 }
 
 /// Run every stage; never fails as a whole: failures are in `record.errors`.
-pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
+pub(crate) fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
     let t0 = Instant::now();
     let mut pythons: Vec<&str> = settings.imports.iter().map(|i| i.python.as_str()).collect();
     if settings
@@ -124,6 +124,7 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
 
     // 3. The service, the load and the monitor.
     let mut histograms: Vec<Histogram> = Vec::new();
+    let mut thresholds: Vec<(String, Vec<perfaudit_model::load::ThresholdResult>)> = Vec::new();
     if let Some(svc) = &settings.service {
         ev.stage(&format!("service: starting `{}`", svc.display));
         let spawned = Instant::now();
@@ -174,6 +175,7 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
                                         r.latency_us.p95 as f64 / 1e3,
                                         r.error_rate * 100.0
                                     ));
+                                    thresholds.push((l.name.clone(), r.thresholds.clone()));
                                     run.load
                                         .push(collect::load_section(&l.name, &r, phase_start));
                                     histograms.push(r.histogram.clone());
@@ -204,6 +206,7 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
             match load_one(l, None, ev) {
                 Ok(r) => {
                     let start = r.started_unix_ms;
+                    thresholds.push((l.name.clone(), r.thresholds.clone()));
                     run.load.push(collect::load_section(&l.name, &r, start));
                     histograms.push(r.histogram.clone());
                 }
@@ -219,6 +222,10 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
         .iter()
         .map(|(k, warn)| judge_kpi(k, *warn, &run.metrics))
         .collect();
+    // A scenario's own thresholds are judged like KPIs (and fail the audit like them).
+    for (name, ts) in &thresholds {
+        run.kpis.extend(super::judge::threshold_kpis(name, ts));
+    }
     run.duration_s = t0.elapsed().as_secs_f64();
     run.status = if !run.errors.is_empty() {
         RunStatus::Error

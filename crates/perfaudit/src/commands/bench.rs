@@ -25,7 +25,7 @@ use std::time::Duration;
 /// Each command runs through `sh -c` (its start-up time measured and subtracted) unless
 /// `--no-shell`. Per run: wall, user and system time and peak RSS (`wait4` of that child).
 #[derive(Debug, Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     // Boxed: the options are many, and `Command` holds every subcommand's arguments inline.
     #[command(flatten)]
     pub opts: Box<BenchOptions>,
@@ -33,7 +33,7 @@ pub struct BenchArgs {
 
 /// The options of `perfaudit bench`.
 #[derive(Debug, Args)]
-pub struct BenchOptions {
+pub(crate) struct BenchOptions {
     /// Commands to benchmark, each one quoted.
     #[arg(value_name = "COMMAND")]
     pub commands: Vec<String>,
@@ -144,39 +144,9 @@ pub struct BenchOptions {
     pub format: Option<BenchFormat>,
 }
 
-/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"));
-    }
-    Ok(Duration::from_secs_f64(v * mult))
-}
-
-/// Quote a word so that both `sh -c` and the no-shell word splitter give it back unchanged.
-fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+/// `30` (seconds), `30s`, `500ms`, `2m`, `1.5s`: the workspace's one duration grammar.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
 /// The command lines: quoted commands, then `--`-separated word groups.
@@ -187,7 +157,7 @@ fn command_lines(args: &BenchOptions) -> Vec<String> {
             lines.push(
                 group
                     .iter()
-                    .map(|w| shell_quote(w))
+                    .map(|w| perfaudit_bench::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             );
@@ -341,7 +311,7 @@ fn bar_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let args = *args.opts;
     let format = out.format(args.format)?;
     let spec = spec_from_args(&args)?;
@@ -473,20 +443,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("-1s").is_err());
+    fn min_time_and_ready_timeout_read_a_bare_number_as_seconds() {
+        // The workspace's one grammar (perfaudit_model::units), tested in full there.
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("soon").unwrap_err().contains("soon"));
     }
 
     #[test]
     fn quoting_round_trips() {
-        assert_eq!(shell_quote("sleep"), "sleep");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
+        assert_eq!(perfaudit_bench::quote_word("sleep"), "sleep");
+        assert_eq!(perfaudit_bench::quote_word("a b"), "'a b'");
+        assert_eq!(perfaudit_bench::quote_word("it's"), "'it'\\''s'");
+        assert_eq!(perfaudit_bench::quote_word(""), "''");
     }
 }

@@ -1,12 +1,13 @@
 //! `perfaudit compare BASE HEAD`: regression verdicts per metric between two stored runs.
 //! Exit 1 when a metric regressed significantly.
 
-use crate::audit::{compare::compare, locate_history, units::parse_fraction};
+use crate::audit::{compare::compare, locate_history};
 use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
 use perfaudit_history::{History, RunRef};
+use perfaudit_model::units::parse_fraction;
 use perfaudit_report::render::CompareOptions;
 use perfaudit_report::style::Style;
 use perfaudit_report::CompareFormat;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 #[command(
     after_help = "Exit: 0 no significant regression, 1 a metric regressed, 2 unknown run or (--strict-env) different environments."
 )]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// The base run: an id, `last`, `last~N` or `baseline`.
     #[arg(value_name = "BASE")]
     pub base: RunRef,
@@ -59,7 +60,7 @@ pub struct CompareArgs {
     pub format: Option<CompareFormat>,
 }
 
-pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let (path, settings) = locate_history(args.dir.as_deref(), args.history.as_deref())?;
     let project = settings.as_ref().map(|s| s.project.clone());
@@ -94,12 +95,12 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             );
         }
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "perfaudit: WARNING: runs #{} and #{} were measured in different environments; differences may come from the machine, not the code:\n  {}",
                 base.id,
                 head.id,
                 doc.environment_differences.join("\n  ")
-            );
+            ));
         }
     }
     let options = CompareOptions {

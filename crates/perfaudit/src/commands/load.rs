@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
                   timeout, tls, malformed, http2, io) and HTTP 4xx/5xx responses.\n\
                   Exit 1 when a threshold is breached, 2 when the run cannot start or the target is unreachable."
 )]
-pub struct LoadArgs {
+pub(crate) struct LoadArgs {
     #[command(subcommand)]
     pub merge: Option<LoadCommand>,
 
@@ -31,7 +31,7 @@ pub struct LoadArgs {
 
 /// The options of a load run (boxed: the command enum stays small).
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Target URL (http:// or https://). With --scenario, the base URL of its endpoints.
     pub url: Option<String>,
 
@@ -114,14 +114,14 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LoadCommand {
+pub(crate) enum LoadCommand {
     /// Merge JSON results of runs made at the same time from several machines (exact: HDR
     /// histograms add bucket by bucket); thresholds of the first are checked again.
     Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// JSON results of `perfaudit load --format json`.
     #[arg(required = true, num_args = 2.., value_name = "RESULT.json")]
     pub files: Vec<PathBuf>,
@@ -131,7 +131,7 @@ pub struct MergeArgs {
     pub format: Option<LoadFormat>,
 }
 
-pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     if let Some(LoadCommand::Merge(m)) = args.merge {
         let format = out.format(m.format)?;
         return merge(&m, format, out);
@@ -170,7 +170,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                     .as_ref()
                     .map(|e| format!(" [{e}]"))
                     .unwrap_or_default();
-                eprintln!("perfaudit: threshold breached: {}{scope}", t.expr);
+                out.note(format!("perfaudit: threshold breached: {}{scope}", t.expr));
             }
         }
         return Ok(Status::Failure);

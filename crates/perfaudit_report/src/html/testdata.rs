@@ -5,9 +5,9 @@ use perfaudit_model::run::*;
 use perfaudit_model::Severity;
 use std::collections::BTreeMap;
 
-pub const EVIL: &str = "<script>alert('x')</script>|`**";
+pub(crate) const EVIL: &str = "<script>alert('x')</script>|`**";
 
-pub fn sample_run() -> RunRecord {
+pub(crate) fn sample_run() -> RunRecord {
     let mut metrics = BTreeMap::new();
     let mut m = |n: &str, v: f64, unit: &str| {
         metrics.insert(

@@ -424,9 +424,7 @@ pub fn read_projects(root: &Path, rel_paths: &[&str], nested: bool) -> Manifests
         };
         // `requirements/`, `requirements.d/`, `reqs/` hold their parent's requirement files.
         let (owner, in_req_dir) = match dir.rsplit_once('/') {
-            Some((parent, last)) if matches!(last, "requirements" | "requirements.d" | "reqs") => {
-                (parent, true)
-            }
+            Some((parent, "requirements" | "requirements.d" | "reqs")) => (parent, true),
             None if matches!(dir, "requirements" | "requirements.d" | "reqs") => ("", true),
             _ => (dir, false),
         };

@@ -15,7 +15,11 @@ pub const GENERATED: &str = include_str!("dist_modules.tsv");
 
 /// One line of the generated table, or `None` for a comment/blank line. `Err` names what is
 /// wrong with a line (the format test holds the file to it).
-pub fn parse_table_line(line: &str) -> Result<Option<(&str, &str, Vec<&str>)>, String> {
+/// One entry of the generated table: distribution, version, modules.
+pub type TableEntry<'a> = (&'a str, &'a str, Vec<&'a str>);
+
+/// One line of the generated table (see [`GENERATED`]).
+pub fn parse_table_line(line: &str) -> Result<Option<TableEntry<'_>>, String> {
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
     }
@@ -394,8 +398,7 @@ impl DistIndex {
                 None => true,
                 Some((bd, len)) => {
                     m.len() > len
-                        || (m.len() == len
-                            && (d == want && bd != want || (bd != want && d.len() < bd.len())))
+                        || (m.len() == len && bd != want && (d == want || d.len() < bd.len()))
                 }
             };
             if better {

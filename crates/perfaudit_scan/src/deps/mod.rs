@@ -335,7 +335,8 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
         v
     };
     // The same modules are imported over and over (`django.db` thousands of times): ask once.
-    let mut known: HashMap<(usize, String, bool), (Vec<(usize, String)>, bool)> = HashMap::new();
+    type Providers = (Vec<(usize, String)>, bool);
+    let mut known: HashMap<(usize, String, bool), Providers> = HashMap::new();
     let allowed_undeclared: HashSet<String> = input
         .allowed_undeclared
         .iter()

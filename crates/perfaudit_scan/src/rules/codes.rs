@@ -111,10 +111,47 @@ macro_rules! yes_no {
     };
 }
 
+macro_rules! doc_of {
+    ($g:ident $f:ident) => {
+        $g::$f::DOC
+    };
+    ($g:ident $f:ident $doc:ident) => {
+        $g::$f::$doc
+    };
+}
+
+/// One hook of one rule at one dispatch site: the call, gated by the rule being enabled, when
+/// the rule's row names this hook; nothing otherwise.
+macro_rules! hook {
+    (@call $v:ident $g:ident $f:ident $fun:ident $c:ident $(, $arg:expr)*) => {
+        if $c.enabled(Rule::$v) {
+            $g::$f::$fun($c $(, $arg)*);
+        }
+    };
+    (async_call, async_call, $($t:tt)*) => { hook!(@call $($t)*) };
+    (call, call, $($t:tt)*) => { hook!(@call $($t)*) };
+    (outer_call, outer_call, $($t:tt)*) => { hook!(@call $($t)*) };
+    (await_, await_, $($t:tt)*) => { hook!(@call $($t)*) };
+    (return_value, return_value, $($t:tt)*) => { hook!(@call $($t)*) };
+    (class_def, class_def, $($t:tt)*) => { hook!(@call $($t)*) };
+    (function_def, function_def, $($t:tt)*) => { hook!(@call $($t)*) };
+    (module_assign, module_assign, $($t:tt)*) => { hook!(@call $($t)*) };
+    (class_assign, class_assign, $($t:tt)*) => { hook!(@call $($t)*) };
+    (function_assign, function_assign, $($t:tt)*) => { hook!(@call $($t)*) };
+    (subscript_store, subscript_store, $($t:tt)*) => { hook!(@call $($t)*) };
+    (subscript_delete, subscript_delete, $($t:tt)*) => { hook!(@call $($t)*) };
+    (import, import, $($t:tt)*) => { hook!(@call $($t)*) };
+    (finish, finish, $($t:tt)*) => { hook!(@call $($t)*) };
+    ($site:ident, $other:ident, $($t:tt)*) => {};
+}
+
 macro_rules! registry {
     ($(
         $code:ident $variant:ident $name:literal $group:ident $sev:ident $stage:ident
-        index=$index:ident opt_in=$opt:tt doc=$($doc:ident)::+;
+        index=$index:ident opt_in=$opt:tt in=$g:ident::$f:ident $(doc=$doc:ident)?
+        on={ $($hook:ident: $fun:ident),* $(,)? }
+        $(callees=$callees:ident)?
+        $(state={ $field:ident: $sty:ty })?;
     )*) => {
         /// Every rule perfaudit knows, in code order (the discriminant is the row index).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -131,7 +168,7 @@ macro_rules! registry {
                 name: $name,
                 group: Group::$group,
                 severity: Severity::$sev,
-                doc: &$($doc)::+,
+                doc: &doc_of!($g $f $($doc)?),
                 needs_index: yes_no!($index),
                 opt_in: opt_in!($opt),
                 stage: Stage::$stage,
@@ -142,66 +179,215 @@ macro_rules! registry {
             /// Every rule, in code order.
             pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
         }
+
+        /// Per-module state of the rules that decide at the end of the module (the `state`
+        /// of their rows).
+        #[derive(Default)]
+        pub struct RuleState<'a> {
+            $($(pub $field: $sty,)?)*
+            _module: std::marker::PhantomData<&'a ()>,
+        }
+
+        /// Last segments of the callees the rules resolve to a qualified name (each rule's
+        /// `CALLEES`, named by the `callees` of its row); other calls skip the (allocating)
+        /// resolution.
+        pub(crate) fn callees() -> &'static [&'static str] {
+            static UNION: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+            UNION.get_or_init(|| {
+                let mut all: Vec<&'static str> = Vec::new();
+                $($(all.extend_from_slice($g::$f::$callees);)?)*
+                all.sort_unstable();
+                all.dedup();
+                all
+            })
+        }
+
+        /// The dispatch sites of the checker, one per node kind: every rule whose row names
+        /// the hook is called there, gated by the rule being enabled.
+        pub(crate) mod hooks {
+            use super::*;
+            use crate::python::parser::ast::{self, Expr};
+            use crate::rules::checker::Checker;
+            use crate::semantic::BindingId;
+
+            /// A call: `async_call` hooks when the innermost function is `async def`, `call`
+            /// hooks always, `outer_call` hooks unless the call is an inner call of a chain.
+            pub(crate) fn call<'a>(c: &mut Checker<'a>, node: &'a ast::ExprCall, inner: bool) {
+                if c.in_async() {
+                    $($(hook!(async_call, $hook, $variant $g $f $fun c, node);)*)*
+                }
+                $($(hook!(call, $hook, $variant $g $f $fun c, node);)*)*
+                if !inner {
+                    $($(hook!(outer_call, $hook, $variant $g $f $fun c, node);)*)*
+                }
+            }
+
+            pub(crate) fn await_<'a>(c: &mut Checker<'a>, node: &'a ast::ExprAwait) {
+                $($(hook!(await_, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// The value of a `return` statement.
+            pub(crate) fn return_value<'a>(c: &mut Checker<'a>, node: &'a Expr) {
+                $($(hook!(return_value, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// A class definition, before its body is visited.
+            pub(crate) fn class_def<'a>(c: &mut Checker<'a>, node: &'a ast::StmtClassDef) {
+                $($(hook!(class_def, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// A function definition, before its defaults, annotations and body are visited.
+            pub(crate) fn function_def<'a>(c: &mut Checker<'a>, node: &'a ast::StmtFunctionDef) {
+                $($(hook!(function_def, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// An assignment, by the kind of scope it is in.
+            pub(crate) fn assign<'a>(c: &mut Checker<'a>, node: &'a ast::StmtAssign) {
+                match c.sem.scope().kind {
+                    crate::semantic::ScopeKind::Module => {
+                        $($(hook!(module_assign, $hook, $variant $g $f $fun c, node);)*)*
+                    }
+                    crate::semantic::ScopeKind::Class => {
+                        $($(hook!(class_assign, $hook, $variant $g $f $fun c, node);)*)*
+                    }
+                    _ => {
+                        $($(hook!(function_assign, $hook, $variant $g $f $fun c, node);)*)*
+                    }
+                }
+            }
+
+            /// `x[k] = ...` (and subscripts in unpacking targets).
+            pub(crate) fn subscript_store<'a>(c: &mut Checker<'a>, node: &'a ast::ExprSubscript) {
+                $($(hook!(subscript_store, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// `del x[k]`: the subscripted value.
+            pub(crate) fn subscript_delete<'a>(c: &mut Checker<'a>, node: &'a Expr) {
+                $($(hook!(subscript_delete, $hook, $variant $g $f $fun c, node);)*)*
+            }
+
+            /// One imported name, after it was bound (`qualified` is absolute for `from`
+            /// imports; relative ones are not hooked).
+            pub(crate) fn import<'a>(
+                c: &mut Checker<'a>,
+                qualified: &str,
+                alias: &'a ast::Alias,
+                id: BindingId,
+            ) {
+                $($(hook!(import, $hook, $variant $g $f $fun c, qualified, alias, id);)*)*
+                let _ = (qualified, alias, id);
+            }
+
+            /// The end of the module, after deferred names were resolved.
+            pub(crate) fn finish(c: &mut Checker) {
+                $($(hook!(finish, $hook, $variant $g $f $fun c);)*)*
+            }
+        }
     };
 }
 
 registry! {
-    // code  variant                     name                              group       severity stage
+    // code variant name group severity stage
+    //     index=<asks the project index> opt_in=<- or why> in=<the rule's module> [doc=<const>]
+    //     on={<dispatch site>: <function of the module>, ...} [callees=<const>]
+    //     [state={<field of RuleState>: <type>}]
     PA101 BlockingSleepInAsync "blocking-sleep-in-async" EventLoop Error Module
-        index=yes opt_in=- doc=event_loop::blocking_sleep::DOC;
+        index=yes opt_in=- in=event_loop::blocking_sleep
+        on={ async_call: check_call } callees=CALLEES;
     PA102 BlockingHttpInAsync "blocking-http-in-async" EventLoop Error Module
-        index=yes opt_in=- doc=event_loop::blocking_http::DOC;
+        index=yes opt_in=- in=event_loop::blocking_http
+        on={ async_call: check_call } callees=CALLEES;
     PA103 BlockingIoInAsync "blocking-io-in-async" EventLoop Warning Module
-        index=yes opt_in=- doc=event_loop::blocking_io::DOC;
+        index=yes opt_in=- in=event_loop::blocking_io
+        on={ async_call: check_call } callees=CALLEES;
     PA104 SyncDbInAsync "sync-db-in-async" EventLoop Error Module
-        index=yes opt_in=- doc=event_loop::sync_db::DOC;
+        index=yes opt_in=- in=event_loop::sync_db
+        on={ async_call: check_call } callees=CALLEES;
     PA105 SequentialAwaitInLoop "sequential-await-in-loop" EventLoop Info Module
-        index=yes opt_in=- doc=event_loop::sequential_await::DOC;
+        index=yes opt_in=- in=event_loop::sequential_await
+        on={ await_: check_await };
     PA201 HttpCallWithoutTimeout "http-call-without-timeout" HttpClients Warning Module
-        index=yes opt_in=- doc=http::timeout::DOC;
+        index=yes opt_in=- in=http::timeout
+        on={ call: check_call } callees=CALLEES;
     PA202 HttpClientPerCall "http-client-per-call" HttpClients Warning Module
-        index=yes opt_in=- doc=http::client_per_call::DOC;
+        index=yes opt_in=- in=http::client_per_call
+        on={ call: check_call } callees=CALLEES;
+    // PA301/PA302 are reached through the loop context (`database::loop_orm`,
+    // `database::on_attribute`), which the checker builds when either is enabled.
     PA301 NPlusOneSqlalchemy "n-plus-one-sqlalchemy" Database Error Module
-        index=yes opt_in=- doc=database::n_plus_one_sqlalchemy::DOC;
+        index=yes opt_in=- in=database::n_plus_one_sqlalchemy
+        on={};
     PA302 NPlusOneDjango "n-plus-one-django" Database Error Module
-        index=yes opt_in=- doc=database::n_plus_one_django::DOC;
+        index=yes opt_in=- in=database::n_plus_one_django
+        on={};
     PA303 QueryInLoop "query-in-loop" Database Warning Module
-        index=yes opt_in=- doc=database::query_in_loop::DOC;
+        index=yes opt_in=- in=database::query_in_loop
+        on={ outer_call: check_call };
     PA304 UnpaginatedListEndpoint "unpaginated-list-endpoint" Database Warning Module
-        index=yes opt_in=- doc=database::unpaginated_list_endpoint::DOC;
+        index=yes opt_in=- in=database::unpaginated_list_endpoint
+        on={ class_def: check_class, return_value: check_return };
     PA305 CountByFetching "count-by-fetching" Database Warning Module
-        index=yes opt_in=- doc=database::count_by_fetching::DOC;
+        index=yes opt_in=- in=database::count_by_fetching
+        on={ call: check_call };
     PA306 SelectStar "select-star" Database Info Module
-        index=yes opt_in=- doc=database::select_star::DOC;
+        index=yes opt_in=- in=database::select_star
+        on={ call: check_call };
     PA307 ConnectionPerRequest "connection-per-request" Database Warning Module
-        index=yes opt_in=- doc=database::connection_per_request::DOC;
+        index=yes opt_in=- in=database::connection_per_request
+        on={ call: check_call, finish: finish } callees=CALLEES
+        state={ conn: database::connection_per_request::State };
     PA308 ForeignKeyWithoutIndex "foreign-key-without-index" Database Warning Module
-        index=yes opt_in=- doc=database::foreign_key_without_index::DOC;
+        index=yes opt_in=- in=database::foreign_key_without_index
+        on={ finish: finish };
     PA309 FilterOrSortWithoutIndex "filter-or-sort-without-index" Database Info Module
         index=yes
         opt_in="its measured precision is 59% (16 of 27 findings real, bench/rules_precision.md), \
 below the 90% bar: low-cardinality columns on small tables are flagged as well"
-        doc=database::filter_without_index::DOC;
+        in=database::filter_without_index
+        on={ call: check_call, finish: finish }
+        state={ pa309_seen: Vec<(String, String)> };
     PA310 BlockingIndexMigration "blocking-index-migration" Database Warning Module
-        index=yes opt_in=- doc=database::blocking_index_migration::DOC;
+        index=yes opt_in=- in=database::blocking_index_migration
+        on={ call: check_call, finish: finish }
+        state={ migrations: database::blocking_index_migration::State };
     PA401 RedisKeys "redis-keys" Caching Error Module
-        index=yes opt_in=- doc=caching::redis_keys::DOC;
+        index=yes opt_in=- in=caching::redis_keys
+        on={ call: check_call };
     PA402 RedisRoundtripInLoop "redis-roundtrip-in-loop" Caching Warning Module
-        index=yes opt_in=- doc=caching::redis_roundtrip::DOC;
+        index=yes opt_in=- in=caching::redis_roundtrip
+        on={ call: check_call };
     PA403 UnboundedCache "unbounded-cache" Caching Warning Module
-        index=yes opt_in=- doc=caching::unbounded_cache::DOC;
+        index=yes opt_in=- in=caching::unbounded_cache
+        on={
+            call: check_call,
+            function_def: on_function_def,
+            module_assign: on_module_assign,
+            class_assign: on_class_assign,
+            function_assign: on_function_assign,
+            subscript_store: on_subscript_store,
+            subscript_delete: on_evict,
+            finish: finish,
+        }
+        state={ cache: caching::unbounded_cache::State<'a> };
     PA501 HeavyImportAtModuleLevel "heavy-import-at-module-level" Startup Warning Module
-        index=no opt_in=- doc=startup::heavy_import::DOC;
+        index=no opt_in=- in=startup::heavy_import
+        on={ import: on_import, finish: finish }
+        state={ heavy: Vec<startup::heavy_import::Candidate> };
     PA502 OversizedModule "oversized-module" Startup Info Project
-        index=no opt_in=- doc=startup::pipeline_docs::PA502;
+        index=no opt_in=- in=startup::pipeline_docs doc=PA502
+        on={};
     PA503 UnusedImport "unused-import" Startup Warning Module
-        index=no opt_in=- doc=startup::unused_import::DOC;
+        index=no opt_in=- in=startup::unused_import
+        on={ finish: finish };
     PA504 UndeclaredDependency "undeclared-dependency" Startup Error Project
-        index=no opt_in=- doc=startup::pipeline_docs::PA504;
+        index=no opt_in=- in=startup::pipeline_docs doc=PA504
+        on={};
     PA505 UnusedDependency "unused-dependency" Startup Warning Project
-        index=no opt_in=- doc=startup::pipeline_docs::PA505;
+        index=no opt_in=- in=startup::pipeline_docs doc=PA505
+        on={};
     PA506 MisplacedDependency "misplaced-dependency" Startup Warning Project
-        index=no opt_in=- doc=startup::pipeline_docs::PA506;
+        index=no opt_in=- in=startup::pipeline_docs doc=PA506
+        on={};
 }
 
 impl RuleMeta {
@@ -377,6 +563,18 @@ impl RuleSet {
         RuleSet(words)
     }
 
+    /// A set of these rules, in a `const`.
+    pub const fn from_rules_const(rules: &[Rule]) -> Self {
+        let mut words = [0u64; WORDS];
+        let mut i = 0;
+        while i < rules.len() {
+            let r = rules[i] as usize;
+            words[r / 64] |= 1 << (r % 64);
+            i += 1;
+        }
+        RuleSet(words)
+    }
+
     pub fn from_rules(rules: impl IntoIterator<Item = Rule>) -> Self {
         rules.into_iter().collect()
     }
@@ -501,22 +699,28 @@ mod tests {
     #[test]
     fn selectors() {
         // In `select` a prefix leaves the opt-in rules out; ALL and the full code take them.
+        // (Counts come from the table, so that a new row needs no edit here.)
+        let starting = |p: &'static str| RULES.iter().filter(move |r| r.code.starts_with(p));
+        let opt_in = RULES.iter().filter(|r| r.opt_in.is_some()).count();
         let pa3 = selecting("PA3").unwrap();
-        assert_eq!(pa3.len(), 9);
+        assert_eq!(
+            pa3.len(),
+            starting("PA3").filter(|r| r.opt_in.is_none()).count()
+        );
         assert!(!pa3.contains(Rule::FilterOrSortWithoutIndex));
-        assert!(selecting("PA").unwrap().len() == RULES.len() - 1);
+        assert_eq!(selecting("PA").unwrap().len(), RULES.len() - opt_in);
         assert_eq!(selecting("all").unwrap().len(), RULES.len());
         assert_eq!(
             selecting("pa309").unwrap().iter().collect::<Vec<_>>(),
             [Rule::FilterOrSortWithoutIndex]
         );
         // Everywhere else a prefix is every rule it starts.
-        assert_eq!(matching("PA3").unwrap().len(), 10);
+        assert_eq!(matching("PA3").unwrap().len(), starting("PA3").count());
         assert_eq!(matching("all").unwrap().len(), RULES.len());
         for bad in ["PA999", "XY1", "P", "", "PA3011"] {
             assert!(matching(bad).is_none() && selecting(bad).is_none(), "{bad}");
         }
-        assert_eq!(RuleSet::default_enabled().len(), RULES.len() - 1);
+        assert_eq!(RuleSet::default_enabled().len(), RULES.len() - opt_in);
     }
 
     #[test]

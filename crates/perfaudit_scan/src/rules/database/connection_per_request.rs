@@ -58,6 +58,20 @@ pub struct State {
     sites: Vec<(usize, TextRange, String)>,
 }
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "connect",
+    "create_pool",
+    "create_engine",
+    "create_async_engine",
+    "Redis",
+    "StrictRedis",
+    "from_url",
+    "MongoClient",
+    "AsyncIOMotorClient",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(f) = checker.func() else { return };
     if f.startup || f.def.is_none() && f.id == usize::MAX {

@@ -52,6 +52,12 @@ pub(crate) fn blocking_http_call(checker: &Checker, call: &ast::ExprCall) -> Opt
     None
 }
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if let Some(what) = blocking_http_call(checker, call) {
         checker.report(

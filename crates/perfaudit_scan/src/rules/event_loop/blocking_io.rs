@@ -22,6 +22,22 @@ milliseconds.",
 a name; other path-like receivers are not. `aiofiles.open`/`anyio.open_file` are not flagged.",
 };
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "open",
+    "input",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "getoutput",
+    "getstatusoutput",
+    "system",
+    "popen",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let q = checker.callee_qualified();
     let (what, sev) = match q.as_deref() {

@@ -18,6 +18,10 @@ spike for every concurrent request served by the worker.",
 run in a thread). Calls hidden behind helper functions are not followed.",
 };
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &["sleep"];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(q) = checker.callee_qualified() else {
         return;

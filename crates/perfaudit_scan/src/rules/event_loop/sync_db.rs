@@ -50,6 +50,10 @@ const SESSION_METHODS: &[&str] = &[
 
 const REDIS_SKIP: &[&str] = &["pipeline", "lock"];
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &["connect", "Redis", "StrictRedis", "from_url"];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.awaited == Some(call.range().start()) {
         return;

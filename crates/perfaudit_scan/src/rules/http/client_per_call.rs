@@ -20,6 +20,16 @@ classes; clients created in helpers called by handlers are not followed (PA307 d
 database connections).",
 };
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "Session",
+    "session",
+    "Client",
+    "AsyncClient",
+    "ClientSession",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.is_offline {
         return;

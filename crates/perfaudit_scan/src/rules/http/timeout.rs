@@ -25,6 +25,22 @@ const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
 ];
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "stream",
+    "Client",
+    "AsyncClient",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.is_offline {
         return;
