@@ -57,6 +57,7 @@ pub const SCHEMA_IMPORTS: &str = "perfaudit/imports/v1";
 pub const SCHEMA_MONITOR: &str = "perfaudit/monitor/v1";
 pub const SCHEMA_RUN: &str = "perfaudit/run/v1";
 pub const SCHEMA_COMPARE: &str = "perfaudit/compare/v1";
+pub const SCHEMA_PROFILE: &str = "perfaudit/profile/v1";
 
 #[cfg(test)]
 mod tests {

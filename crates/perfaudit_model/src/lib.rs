@@ -10,6 +10,7 @@ pub mod common;
 pub mod histogram;
 pub mod load;
 pub mod monitor;
+pub mod profile;
 pub mod run;
 pub mod scan;
 
