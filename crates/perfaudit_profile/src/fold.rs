@@ -205,9 +205,12 @@ impl Folder {
     }
 
     /// The profile: stacks (at most `MAX_STACKS`, most samples first), functions, timeline.
-    /// `last_second` closes the timeline (seconds with no sample are present with 0).
+    /// The timeline covers every whole second of `duration_s` (seconds with no sample are present
+    /// with 0).
     pub fn finish(mut self, duration_s: f64, end: ProfileEnd) -> Profile {
-        let last = (duration_s.max(0.0).ceil() as u32).max(1) - 1;
+        // Whole seconds covered (a sliver past the last whole second adds none unless it
+        // holds samples).
+        let last = (duration_s.max(0.0).floor() as u32).max(1) - 1;
         self.roll_to(last.max(self.second));
         self.close_second();
         let functions = self.functions();
