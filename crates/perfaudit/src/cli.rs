@@ -59,6 +59,10 @@ pub enum Format {
     Junit,
     Openmetrics,
     Csv,
+    /// Collapsed stacks (flamegraph.pl / inferno), `perfaudit profile` only.
+    Collapsed,
+    /// speedscope's JSON, `perfaudit profile` only.
+    Speedscope,
 }
 
 impl Format {
@@ -72,6 +76,8 @@ impl Format {
             Format::Junit => "junit",
             Format::Openmetrics => "openmetrics",
             Format::Csv => "csv",
+            Format::Collapsed => "collapsed",
+            Format::Speedscope => "speedscope",
         }
     }
 }
@@ -97,6 +103,8 @@ pub enum Command {
     Imports(commands::imports::ImportsArgs),
     /// Sample a process tree's resources; alerts; memory-leak verdict.
     Monitor(commands::monitor::MonitorArgs),
+    /// Sampling CPU profile of a Python process tree (py-spy): top functions, flame graph.
+    Profile(commands::profile::ProfileArgs),
     /// Run the whole audit from perfaudit.toml: scan, start, load, monitor, judge, report, store.
     Audit(commands::audit::AuditArgs),
     /// Re-render a stored run from the history.

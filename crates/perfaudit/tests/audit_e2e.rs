@@ -53,10 +53,15 @@ fn validator(schema: &str) -> jsonschema::Validator {
         serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
     };
     let compare = load("compare.v1.schema.json");
+    let profile = load("profile.v1.schema.json");
     jsonschema::options()
         .with_resource(
             "https://perfaudit.invalid/schemas/compare.v1.schema.json",
             jsonschema::Resource::from_contents(compare).unwrap(),
+        )
+        .with_resource(
+            "https://perfaudit.invalid/schemas/profile.v1.schema.json",
+            jsonschema::Resource::from_contents(profile).unwrap(),
         )
         .build(&load(schema))
         .unwrap()

@@ -48,6 +48,7 @@ fn record(project: &str, status: RunStatus, p95: f64) -> RunRecord {
         monitor: None,
         bench: vec![],
         imports: vec![],
+        profile: None,
         comparison: None,
         errors: vec![],
     }

@@ -286,4 +286,8 @@ pub struct ProfileSection {
     /// Findings (code path:line) whose location no sample touched.
     #[serde(default)]
     pub unsampled_findings: Vec<String>,
+    /// Why the service could not be profiled (on by default for a Python service, so a
+    /// failure is reported here rather than failing the audit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }

@@ -48,6 +48,10 @@ pub struct RunRecord {
     pub bench: Vec<BenchSection>,
     #[serde(default)]
     pub imports: Vec<ImportsSection>,
+    /// CPU profiles of the service per load scenario (`[profile]`), and the findings ranked
+    /// by what their code cost under load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::ProfileSection>,
     /// Verdicts against the baseline run, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<CompareDocument>,
@@ -524,6 +528,10 @@ pub struct CompareDocument {
     pub metrics: Vec<MetricComparison>,
     /// `true` when any metric regressed.
     pub regressed: bool,
+    /// Functions whose self share of the CPU profile changed, per scenario both runs profiled
+    /// (which function got slower). Informative: not part of `regressed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<crate::profile::FunctionChange>,
 }
 
 impl RunRecord {

@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod openmetrics;
+pub mod profile;
 pub mod sarif;
 pub mod style;
 pub mod text;

@@ -80,6 +80,7 @@ pub fn compare(
         environment_differences: base.environment.differences(&head.environment),
         regressed: metrics.iter().any(|m| m.verdict == Verdict::Regression),
         metrics,
+        functions: super::profile::function_changes(base, head, alpha),
     }
 }
 
@@ -133,6 +134,7 @@ mod tests {
             monitor: None,
             bench: vec![],
             imports: vec![],
+            profile: None,
             comparison: None,
             errors: vec![],
         }

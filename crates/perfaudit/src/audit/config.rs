@@ -32,6 +32,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub monitor: MonitorSection,
     #[serde(default)]
+    pub profile: super::profile::RawProfile,
+    #[serde(default)]
     pub kpis: Kpis,
     #[serde(default)]
     pub regression: RegressionSection,
@@ -221,6 +223,7 @@ pub struct Settings {
     pub bench: Vec<BenchSettings>,
     pub imports: Vec<ImportsSettings>,
     pub monitor: Option<MonitorSettings>,
+    pub profile: Option<super::profile::ProfileConfig>,
     pub kpis: Vec<(Kpi, Option<(Op, f64)>)>,
     pub regression: RegressionSettings,
     pub history: Option<PathBuf>,
@@ -681,6 +684,9 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         })
         .transpose()?;
 
+    let profile = super::profile::resolve(&raw.profile, service.as_ref())
+        .map_err(|e| err_at(None, e))?;
+
     // KPIs: names from the catalog, targets in the metric's dimension.
     let names: Vec<String> = load.iter().map(|l| l.name.clone()).collect();
     let bnames: Vec<String> = bench.iter().map(|b| b.name.clone()).collect();
@@ -785,6 +791,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         bench,
         imports,
         monitor,
+        profile,
         kpis,
         regression,
         history,

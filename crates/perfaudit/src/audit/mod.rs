@@ -8,6 +8,7 @@ pub mod env;
 pub mod judge;
 pub mod metrics;
 pub mod pipeline;
+pub mod profile;
 pub mod service;
 pub mod stages;
 pub mod units;

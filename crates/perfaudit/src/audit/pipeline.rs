@@ -63,6 +63,7 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
         monitor: None,
         bench: Vec::new(),
         imports: Vec::new(),
+        profile: None,
         comparison: None,
         errors: Vec::new(),
     };
@@ -160,9 +161,27 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
                                 }
                             }
                         });
+                        let mut profiler =
+                            settings.profile.as_ref().map(super::profile::Profiler::new);
                         for l in &settings.load {
                             if super::interrupted() {
                                 break;
+                            }
+                            let session = profiler.as_mut().and_then(|p| {
+                                match p.attach(service.pid) {
+                                    Ok(s) => Some(s),
+                                    Err(e) if p.explicit() => {
+                                        fail(&mut run, &format!("profile {}", l.name), e);
+                                        None
+                                    }
+                                    Err(e) => {
+                                        ev.stage(&format!("profile: not profiled: {e}"));
+                                        None
+                                    }
+                                }
+                            });
+                            if let Some(s) = &session {
+                                s.begin();
                             }
                             match load_one(l, service.port, ev) {
                                 Ok(r) => {
@@ -174,13 +193,20 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
                                         r.latency_us.p95 as f64 / 1e3,
                                         r.error_rate * 100.0
                                     ));
-                                    run.load
-                                        .push(collect::load_section(&l.name, &r, phase_start));
+                                    let section = collect::load_section(&l.name, &r, phase_start);
+                                    if let (Some(p), Some(s)) = (profiler.as_mut(), session) {
+                                        p.finish_scenario(s, &section);
+                                    }
+                                    run.load.push(section);
                                     histograms.push(r.histogram.clone());
                                 }
                                 Err(e) => fail(&mut run, &format!("load {}", l.name), e),
                             }
                         }
+                        run.profile = profiler.map(|p| {
+                            let root = settings.scan.as_ref().map(|s| s.root.as_path());
+                            p.finish(run.scan.as_ref(), root)
+                        });
                         if let Some(h) = monitor {
                             let report = h.stop();
                             run.monitor = Some(collect::monitor_section(&report, phase_start));

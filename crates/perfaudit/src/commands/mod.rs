@@ -7,6 +7,7 @@ pub mod compare;
 pub mod imports;
 pub mod load;
 pub mod monitor;
+pub mod profile;
 pub mod report;
 pub mod rule;
 pub mod scan;
@@ -23,6 +24,7 @@ pub fn run(command: Command, out: &OutputPolicy) -> anyhow::Result<Status> {
         Command::Bench(args) => bench::run(args, out),
         Command::Imports(args) => imports::run(args, out),
         Command::Monitor(args) => monitor::run(args, out),
+        Command::Profile(args) => profile::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Report(args) => report::run(args, out),
         Command::Compare(args) => compare::run(args, out),

@@ -49,9 +49,13 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
             esc(&e.message)
         );
     }
+    if let Some(p) = &run.profile {
+        super::profile::ranked_findings(&mut out, p);
+    }
     sections::kpis(&mut out, &run.kpis);
     if let Some(c) = &run.comparison {
         sections::comparison(&mut out, c, "Compared with the baseline");
+        super::profile::function_changes(&mut out, &c.functions);
     }
     if let Some(s) = &run.service {
         let _ = write!(
@@ -72,6 +76,9 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
     }
     sections::load(&mut out, &run.load);
     sections::timeline(&mut out, &run.load, run.monitor.as_ref());
+    if let Some(p) = &run.profile {
+        super::profile::scenarios(&mut out, p);
+    }
     if let Some(m) = &run.monitor {
         sections::monitor_summary(&mut out, m);
     }
@@ -100,6 +107,7 @@ pub fn write_compare(w: &mut dyn Write, c: &CompareDocument) -> io::Result<()> {
         sections::badge(if c.regressed { "fail" } else { "pass" })
     );
     sections::comparison(&mut out, c, "Verdicts per metric");
+    super::profile::function_changes(&mut out, &c.functions);
     w.write_all(out.as_bytes())?;
     page_end(w)
 }

@@ -211,6 +211,7 @@ pub fn sample_run() -> RunRecord {
                 },
             ],
         }],
+        profile: None,
         comparison: Some(CompareDocument {
             schema: perfaudit_model::SCHEMA_COMPARE.into(),
             base_id: 6,
@@ -241,6 +242,7 @@ pub fn sample_run() -> RunRecord {
                 },
             ],
             regressed: true,
+            functions: Vec::new(),
         }),
         errors: vec![StageError {
             stage: "bench".into(),

@@ -55,6 +55,9 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
             md(&e.message)
         )?;
     }
+    if let Some(p) = &run.profile {
+        super::profile::ranked_findings(w, p)?;
+    }
     if !run.kpis.is_empty() {
         writeln!(w, "## KPIs\n")?;
         writeln!(w, "| status | metric | target | current | baseline | Δ |")?;
@@ -144,6 +147,9 @@ pub fn write(w: &mut dyn Write, run: &RunRecord) -> io::Result<()> {
         for a in &m.alerts {
             writeln!(w, "- ⚠️ {}", md(a))?;
         }
+    }
+    if let Some(p) = &run.profile {
+        super::profile::scenarios(w, p)?;
     }
     if !run.bench.is_empty() {
         writeln!(w, "## Benchmarks\n")?;

@@ -4,5 +4,6 @@ pub mod bench;
 pub mod imports;
 pub mod load;
 pub mod monitor;
+pub mod profile;
 pub mod run;
 pub mod scan;

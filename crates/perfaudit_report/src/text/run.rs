@@ -54,6 +54,13 @@ pub fn write(w: &mut dyn Write, run: &RunRecord, st: &Style) -> io::Result<()> {
         )?;
     }
 
+    if let Some(p) = &run.profile {
+        if !p.ranked_findings.is_empty() || !p.unsampled_findings.is_empty() {
+            writeln!(w)?;
+            super::profile::ranked_findings(w, p, st)?;
+        }
+    }
+
     if !run.kpis.is_empty() {
         writeln!(w, "\n{}", st.bold("KPIs"))?;
         let mw = run.kpis.iter().map(|k| k.metric.len()).max().unwrap_or(6);
@@ -154,6 +161,13 @@ pub fn write(w: &mut dyn Write, run: &RunRecord, st: &Style) -> io::Result<()> {
                 b.runs,
                 st.dim(&clean(&b.command))
             )?;
+        }
+    }
+
+    if let Some(p) = &run.profile {
+        for sc in &p.scenarios {
+            writeln!(w)?;
+            super::profile::scenario(w, sc, st)?;
         }
     }
 
@@ -275,6 +289,7 @@ pub fn write_compare(
     if changed_only && unchanged > 0 {
         writeln!(w, "  {unchanged} metrics unchanged (within the threshold)")?;
     }
+    super::profile::function_changes(w, &c.functions, st)?;
     let regressions = c
         .metrics
         .iter()
