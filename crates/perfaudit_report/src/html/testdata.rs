@@ -250,3 +250,94 @@ pub fn sample_run() -> RunRecord {
         }],
     }
 }
+
+/// A profile whose function and file names carry markup.
+pub fn sample_profile() -> perfaudit_model::profile::ProfileReport {
+    use perfaudit_model::profile::*;
+    let frame = |name: &str, file: &str, line: u32| Frame {
+        name: name.into(),
+        file: file.into(),
+        line,
+    };
+    let frames = vec![
+        frame("<module>", "/srv/app.py", 1),
+        frame("handle", "/srv/app.py", 40),
+        frame(EVIL, &format!("/srv/{EVIL}.py"), 7),
+        frame("render", "/srv/app.py", 60),
+    ];
+    let stacks = vec![
+        Stack {
+            frames: vec![0, 1, 2],
+            samples: 69,
+            idle: 0,
+            gil: 69,
+        },
+        Stack {
+            frames: vec![0, 1, 3],
+            samples: 31,
+            idle: 0,
+            gil: 31,
+        },
+    ];
+    let f = |name: &str, file: &str, line, s: u64, t: u64| FunctionStat {
+        name: name.into(),
+        file: file.into(),
+        line,
+        self_samples: s,
+        total_samples: t,
+        self_share: s as f64 / 100.0,
+        total_share: t as f64 / 100.0,
+        lines: Vec::new(),
+        per_second_self: Vec::new(),
+    };
+    ProfileReport {
+        schema: perfaudit_model::SCHEMA_PROFILE.into(),
+        target: ProfileTarget {
+            pid: 42,
+            command: Some(vec!["python3".into(), EVIL.into()]),
+            exit_code: None,
+        },
+        settings: ProfileSettings {
+            rate_hz: 100,
+            duration_s: Some(1.0),
+            subprocesses: true,
+            native: false,
+            idle: false,
+            nonblocking: true,
+        },
+        profile: Profile {
+            rate_hz: 100,
+            started_unix_ms: 0,
+            duration_s: 1.0,
+            end: ProfileEnd::TargetExited,
+            ticks: 100,
+            samples: 100,
+            idle_samples: 3,
+            include_idle: false,
+            gil_samples: 100,
+            empty_ticks: 0,
+            errors: 0,
+            late_ticks: 0,
+            max_late_ms: 0.0,
+            processes: vec![ProcessStat {
+                pid: 42,
+                command: EVIL.into(),
+                samples: 100,
+            }],
+            frames,
+            stacks,
+            truncated_samples: 0,
+            functions: vec![
+                f(EVIL, &format!("/srv/{EVIL}.py"), 7, 69, 69),
+                f("render", "/srv/app.py", 60, 31, 31),
+                f("handle", "/srv/app.py", 40, 0, 100),
+            ],
+            timeline: vec![ProfileSecond {
+                t_s: 0,
+                samples: 100,
+                stacks: vec![(0, 69), (1, 31)],
+                other: 0,
+            }],
+        },
+    }
+}
