@@ -1,7 +1,11 @@
 //! The command line as the user typed it. Each subcommand's arguments live beside its command
 //! (`commands/<sub>.rs`); doc comments are the `--help` text.
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use perfaudit_report::DocumentFormat;
+use std::ffi::OsStr;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use crate::commands;
@@ -28,9 +32,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format (each command lists the ones it supports in its help).
-    #[arg(long, global = true, value_enum)]
-    pub format: Option<Format>,
+    /// Output format, before the subcommand (`perfaudit --format json scan`); each command's
+    /// own `--format` lists the formats it supports.
+    #[arg(long = "format", value_name = "FORMAT", hide = true)]
+    pub format: Option<String>,
 
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
@@ -49,37 +54,48 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Markdown,
-    Html,
-    Sarif,
-    Junit,
-    Openmetrics,
-    Csv,
-    /// Collapsed stacks (flamegraph.pl / inferno), `perfaudit profile` only.
-    Collapsed,
-    /// speedscope's JSON, `perfaudit profile` only.
-    Speedscope,
+/// The `--format` parser of one kind of document: its possible values, and so the command's
+/// `--help`, are the kind's list of formats (`perfaudit_report::format`), nothing else.
+pub fn format_parser<K: DocumentFormat>() -> FormatParser<K> {
+    FormatParser(PhantomData)
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-            Format::Html => "html",
-            Format::Sarif => "sarif",
-            Format::Junit => "junit",
-            Format::Openmetrics => "openmetrics",
-            Format::Csv => "csv",
-            Format::Collapsed => "collapsed",
-            Format::Speedscope => "speedscope",
-        }
+#[derive(Clone)]
+pub struct FormatParser<K>(PhantomData<K>);
+
+impl<K: DocumentFormat> TypedValueParser for FormatParser<K> {
+    type Value = K;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<K, clap::Error> {
+        let name = value.to_string_lossy();
+        K::from_name(&name).ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{}\n", unsupported_format::<K>(&name)),
+            )
+            .with_cmd(cmd)
+        })
     }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(K::ALL.iter().map(|k| {
+            PossibleValue::new(k.name()).help(k.format().about())
+        })))
+    }
+}
+
+/// The message for a format this kind of document does not support.
+pub fn unsupported_format<K: DocumentFormat>(name: &str) -> String {
+    format!(
+        "--format {name} is not available for a {} (choose one of: {})",
+        K::KIND,
+        K::names().join(", ")
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,4 +127,87 @@ pub enum Command {
     Report(commands::report::ReportArgs),
     /// Regression verdicts per metric between two stored runs.
     Compare(commands::compare::CompareArgs),
+}
+
+/// The README's format table, generated from every command's `--format` parser.
+#[cfg(test)]
+pub fn format_table() -> String {
+    use clap::CommandFactory;
+    fn rows(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, Vec<String>)>) {
+        for sub in cmd.get_subcommands() {
+            let name = format!("{prefix}{}", sub.get_name());
+            if let Some(arg) = sub.get_arguments().find(|a| a.get_id() == "format") {
+                let values = arg
+                    .get_possible_values()
+                    .iter()
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                out.push((name.clone(), values));
+            }
+            if name == "report" {
+                let values = perfaudit_report::HistoryFormat::names()
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
+                out.push(("report --list".to_string(), values));
+            }
+            rows(sub, &format!("{name} "), out);
+        }
+    }
+    let mut table = Vec::new();
+    rows(&Cli::command(), "", &mut table);
+    let mut s = String::from("| command | formats |\n|---|---|\n");
+    for (cmd, values) in table {
+        s.push_str(&format!("| `{cmd}` | {} |\n", values.join(", ")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    const BEGIN: &str = "<!-- formats:begin (generated from each command's --format; `PERFAUDIT_UPDATE_README=1 cargo test -p perfaudit format_table` rewrites it) -->\n";
+    const END: &str = "<!-- formats:end -->";
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// A command's formats = its `--help` = the README's table.
+    #[test]
+    fn readme_format_table_matches_the_commands() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let start = readme
+            .find(BEGIN)
+            .expect("README has the formats:begin marker")
+            + BEGIN.len();
+        let end = start + readme[start..].find(END).expect("formats:end marker");
+        let want = format_table();
+        if readme[start..end] != want {
+            if std::env::var_os("PERFAUDIT_UPDATE_README").is_some() {
+                let new = format!("{}{want}{}", &readme[..start], &readme[end..]);
+                std::fs::write(path, new).unwrap();
+            } else {
+                panic!(
+                    "README's format table is stale; it should read:\n{want}\n(PERFAUDIT_UPDATE_README=1 rewrites it)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_help_lists_exactly_its_formats() {
+        let mut cmd = Cli::command();
+        let load = cmd.find_subcommand_mut("load").unwrap();
+        let help = load.render_long_help().to_string();
+        for f in perfaudit_report::LoadFormat::names() {
+            assert!(help.contains(f), "load --help misses {f}:\n{help}");
+        }
+        assert!(!help.contains("sarif"), "{help}");
+        assert!(!help.contains("junit"), "{help}");
+    }
 }

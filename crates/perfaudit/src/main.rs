@@ -18,6 +18,9 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Started as a watchdog of perfaudit's children: run it and exit (see
+    // `perfaudit_bench::watchdog`); else remember this executable for starting watchdogs.
+    perfaudit_bench::watchdog::run_if_watchdog();
     // Deep stacks for the worker threads: a scan's checks recurse once per level of the code's
     // nesting. Reserved, not committed; if the pool cannot be built, rayon's default is used.
     let _ = rayon::ThreadPoolBuilder::new()

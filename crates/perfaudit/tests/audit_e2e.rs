@@ -355,7 +355,10 @@ fn kill_mid_run(signal: i32) {
         String::from_utf8_lossy(&out.stderr)
     );
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list:#}");
+    assert_valid(&validator("history.v1.schema.json"), &list);
+    assert_eq!(list["schema"], "perfaudit/history/v1", "{list:#}");
+    assert_eq!(list["runs"].as_array().unwrap().len(), 1, "{list:#}");
+    assert_eq!(list["runs"][0]["id"], 1, "{list:#}");
     let out = perfaudit()
         .args(["report", "1", "--format", "json", "-C"])
         .arg(p.path())

@@ -55,7 +55,11 @@ fn profile(format: &str, extra: &[&str], run_for: &str) -> std::process::Output 
 #[test]
 fn json_profile_of_a_python_child_matches_the_schema_and_the_work() {
     let out = profile("json", &["--duration", "2s"], "20");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     validate(&doc);
     assert_eq!(doc["schema"], "perfaudit/profile/v1");
@@ -114,13 +118,20 @@ fn collapsed_speedscope_html_and_text() {
     let out = profile("text", &["--duration", "1s"], "20");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Top functions by self time"), "{text}");
-    assert!(text.contains("heavy") && text.contains("<string>:"), "{text}");
+    assert!(
+        text.contains("heavy") && text.contains("<string>:"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_target_that_exits_gives_the_profile_so_far_marked() {
     let out = profile("json", &["--duration", "30s"], "1.5");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     validate(&doc);
     assert_eq!(doc["end"], "target_exited");
@@ -137,7 +148,10 @@ fn a_non_python_target_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("does not look like a Python interpreter"), "{err}");
+    assert!(
+        err.contains("does not look like a Python interpreter"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -177,7 +191,12 @@ fn another_users_process_is_refused_with_the_fix() {
         .unwrap();
     let bin = assert_cmd::cargo::cargo_bin("perfaudit");
     let out = std::process::Command::new("/usr/bin/setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
         .arg(&bin)
         .args(["profile", "--duration", "1s", "--pid"])
         .arg(target.id().to_string())
@@ -186,8 +205,7 @@ fn another_users_process_is_refused_with_the_fix() {
     let _ = target.kill();
     let _ = target.wait();
     let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("Permission denied") && err.contains("os error 13") && !err.contains("memory")
-    {
+    if err.contains("Permission denied") && err.contains("os error 13") && !err.contains("memory") {
         eprintln!("skipped: nobody cannot run the test binary here: {err}");
         return;
     }

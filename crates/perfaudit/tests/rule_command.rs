@@ -102,25 +102,64 @@ fn json_validates_against_the_schema() {
     assert!(doc["rules"][0]["doc"]["why"].as_str().unwrap().len() > 20);
 }
 
+/// The README's catalog is the registry's table, exactly (no missing, extra or differing row).
+/// `PERFAUDIT_UPDATE_README=1 cargo test -p perfaudit --test rule_command` rewrites it.
 #[test]
-fn readme_catalog_matches_the_codes_table() {
-    let readme = include_str!("../../../README.md");
-    let section = readme
-        .split("\n## Rules\n")
-        .nth(1)
+fn readme_catalog_matches_the_registry() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let rules_at = readme
+        .find("\n## Rules\n")
         .expect("README has a Rules section");
-    for r in perfaudit_scan::rules::codes::RULES {
-        let row = format!(
-            "| {} | {} | {}. {} | {} |",
-            r.code,
-            r.name,
-            r.group.letter(),
-            r.group.title(),
-            r.severity.as_str()
-        );
-        assert!(
-            section.contains(&row),
-            "README catalog lacks or differs on: {row}"
-        );
+    let header = "| code | name | group | severity |\n";
+    let start = rules_at + readme[rules_at..].find(header).expect("catalog table");
+    let end = start + readme[start..].find("\n\n").expect("table ends") + 1;
+    let want = perfaudit_scan::rules::codes::catalog_table();
+    if readme[start..end] == want {
+        return;
     }
+    if std::env::var_os("PERFAUDIT_UPDATE_README").is_some() {
+        let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    panic!(
+        "README catalog differs from the registry (PERFAUDIT_UPDATE_README=1 rewrites it):\n\
+         README:\n{}\nregistry:\n{want}",
+        &readme[start..end]
+    );
+}
+
+#[test]
+fn opt_in_rules_say_so_and_why() {
+    perfaudit()
+        .args(["rule", "PA309"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Opt-in: runs only when selected"))
+        .stdout(predicate::str::contains("--select ALL"))
+        .stdout(predicate::str::contains("precision is 59%"));
+    perfaudit()
+        .arg("rule")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("info (opt-in)"));
+    let out = perfaudit()
+        .args(["rule", "PA3", "--format", "json"])
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rules = doc["rules"].as_array().unwrap();
+    let pa309 = rules.iter().find(|r| r["code"] == "PA309").unwrap();
+    assert_eq!(pa309["opt_in"], true);
+    assert!(pa309["opt_in_reason"].as_str().unwrap().contains("90%"));
+    let pa308 = rules.iter().find(|r| r["code"] == "PA308").unwrap();
+    assert_eq!(pa308["opt_in"], false);
+    assert_eq!(pa308["stage"], "module");
+    assert!(pa308.get("opt_in_reason").is_none());
+    perfaudit()
+        .args(["rule", "PA3011"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `PA301`?"));
 }

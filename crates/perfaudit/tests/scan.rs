@@ -426,3 +426,59 @@ fn scans_a_single_file() {
     assert_eq!(doc["files"], 1);
     assert_eq!(findings(&doc, "PA502")[0]["path"], "big.py");
 }
+
+/// An unknown code anywhere in the selection is an error naming it with a suggestion, exit 2;
+/// `--select ALL` runs the opt-in PA309, a prefix and the default do not.
+#[test]
+fn unknown_codes_are_errors_and_all_means_all() {
+    let dir = fixture();
+    let r = dir.path();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("perfaudit")
+            .unwrap()
+            .arg("scan")
+            .args(args)
+            .arg(r)
+            .output()
+            .unwrap()
+    };
+    for (args, named) in [
+        (
+            vec!["--select", "PA101,PA3011"],
+            "`PA3011`; did you mean `PA301`?",
+        ),
+        (vec!["--ignore", "PA530"], "`PA530`; did you mean `PA503`?"),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{args:?}: {err}");
+    }
+    write(
+        r,
+        "perfaudit.toml",
+        "[scan]\n[scan.per-file-ignores]\n'tests/**' = ['unused-imports']\n",
+    );
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("per-file-ignores") && err.contains("PA503 (unused-import)"),
+        "{err}"
+    );
+    fs::remove_file(r.join("perfaudit.toml")).unwrap();
+
+    write(
+        r,
+        "app/models.py",
+        "from sqlalchemy import Column, Integer, String, select\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n\n\ndef by_email(session, email):\n    return session.execute(select(User).where(User.email == email)).scalar_one()\n",
+    );
+    let (all, _) = scan_json(r, &["--select", "ALL"]);
+    assert_eq!(findings(&all, "PA309").len(), 1, "{:#}", all["findings"]);
+    let (named, _) = scan_json(r, &["--select", "PA309"]);
+    assert_eq!(findings(&named, "PA309").len(), 1);
+    for args in [vec![], vec!["--select", "PA3"], vec!["--select", "PA"]] {
+        let (doc, _) = scan_json(r, &args);
+        assert!(findings(&doc, "PA309").is_empty(), "{args:?}");
+    }
+}

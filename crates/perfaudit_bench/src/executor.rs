@@ -202,6 +202,20 @@ impl Executor for MockExecutor {
     }
 }
 
+/// Quote a word so that both `sh -c` and [`split_words`] give it back unchanged (the one
+/// shell quoter of the workspace).
+pub fn quote_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Split a command line into words with POSIX shell quoting (single quotes, double quotes,
 /// backslash escapes); no expansion of any kind.
 pub fn split_words(line: &str) -> Result<Vec<String>, BenchError> {

@@ -265,7 +265,20 @@ fn python_command(spec: &ImportsSpec) -> Command {
 }
 
 fn run_python(spec: &ImportsSpec, cmd: &mut Command) -> Result<std::process::Output, BenchError> {
-    cmd.output().map_err(|e| {
+    use std::os::unix::process::CommandExt;
+    // Its own process group, watched by the tracker (killed if perfaudit dies meanwhile).
+    cmd.process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn();
+    let out = child.and_then(|c| {
+        let pid = c.id();
+        crate::watchdog::track(pid);
+        let out = c.wait_with_output();
+        crate::watchdog::untrack(pid);
+        out
+    });
+    out.map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             BenchError::CommandNotFound(spec.python.clone())
         } else {

@@ -16,11 +16,12 @@ mod imports;
 mod params;
 mod process;
 mod run;
+pub mod watchdog;
 
 pub use error::BenchError;
 pub use executor::{
-    split_words, Executor, ExitState, Invocation, Measurement, MockExecutor, OutputMode,
-    RealExecutor, Shell,
+    quote_word, split_words, Executor, ExitState, Invocation, Measurement, MockExecutor,
+    OutputMode, RealExecutor, Shell,
 };
 pub use http::{http_get_status, parse_http_url, HttpUrl};
 pub use imports::{

@@ -149,15 +149,24 @@ pub(crate) fn run_to_exit(
     shell: &Shell,
     output: OutputMode,
 ) -> Result<Measurement, BenchError> {
-    let cmd = build(command, shell, output, true)?;
+    let mut cmd = build(command, shell, output, true)?;
+    // Its own process group, watched by the tracker: if perfaudit dies mid-run, the whole
+    // group (`sh -c` and what it started) is killed, not left behind.
+    cmd.process_group(0);
+    crate::watchdog::start_tracker();
     let start = Instant::now();
     let child = spawn(cmd, command)?;
     let pid = child.id() as libc::pid_t;
+    crate::watchdog::track(pid as u32);
     let waited = wait4(pid, 0).map_err(|source| BenchError::Wait {
         command: command.to_string(),
         source,
-    })?;
+    });
     let wall = start.elapsed();
+    // Reaped: from here the group number may be reused (what the command left running in the
+    // background is its own business, as in hyperfine).
+    crate::watchdog::untrack(pid as u32);
+    let waited = waited?;
     // `child` is dropped without `wait`: the pid is already reaped by wait4 above.
     drop(child);
     let (exit, usage) =
@@ -227,7 +236,12 @@ impl RunningService {
     }
 
     fn stop_inner(&mut self, grace: Duration) -> Result<Measurement, BenchError> {
-        stop_group(self.pid, self.started, grace, &self.command).inspect(|_| self.reaped = true)
+        let r = stop_group(self.pid, self.started, grace, &self.command);
+        if r.is_ok() {
+            self.reaped = true;
+            crate::watchdog::untrack(self.pid as u32);
+        }
+        r
     }
 }
 
@@ -300,9 +314,11 @@ pub fn cold_start(spec: &ColdStartSpec) -> Result<RunningService, BenchError> {
     if let Some(dir) = &spec.cwd {
         cmd.current_dir(dir);
     }
+    crate::watchdog::start_tracker();
     let started = Instant::now();
     let child = spawn(cmd, &spec.command)?;
     let pid = child.id() as libc::pid_t;
+    crate::watchdog::track(pid as u32);
     drop(child);
     let deadline = started + spec.timeout;
     let mut last = String::from("no answer yet");
@@ -313,6 +329,7 @@ pub fn cold_start(spec: &ColdStartSpec) -> Result<RunningService, BenchError> {
             source,
         })? {
             killpg(pid, libc::SIGKILL);
+            crate::watchdog::untrack(pid as u32);
             return Err(BenchError::ExitedBeforeReady {
                 command: spec.command.clone(),
                 url: spec.url.to_string(),
@@ -322,6 +339,7 @@ pub fn cold_start(spec: &ColdStartSpec) -> Result<RunningService, BenchError> {
         let now = Instant::now();
         if now >= deadline {
             let _ = stop_group(pid, started, STOP_GRACE, &spec.command);
+            crate::watchdog::untrack(pid as u32);
             return Err(BenchError::ReadyTimeout {
                 command: spec.command.clone(),
                 url: spec.url.to_string(),

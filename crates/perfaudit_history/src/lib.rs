@@ -101,16 +101,8 @@ impl std::fmt::Display for RunRef {
     }
 }
 
-/// One line of `perfaudit report --list`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSummary {
-    pub id: i64,
-    pub project: String,
-    pub started_at: String,
-    pub status: RunStatus,
-    pub commit: Option<String>,
-    pub baseline: bool,
-}
+/// One line of `perfaudit report --list` (the model owns the type: it is a JSON document).
+pub use perfaudit_model::history::RunSummary;
 
 pub struct History {
     conn: Connection,

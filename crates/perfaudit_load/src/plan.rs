@@ -414,32 +414,10 @@ pub fn default_threads() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
 }
 
-/// `250ms`, `30s`, `2m`, `1h`, `1.5s`, `100us`; a bare number is seconds.
+/// `250ms`, `30s`, `2m`, `1h`, `1.5s`, `100us`; a bare number is seconds (the workspace's one
+/// duration grammar, `perfaudit_model::units`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration `{text}` (e.g. 500ms, 30s, 2m)"))?;
-    let secs = match unit.trim() {
-        "" | "s" | "sec" | "secs" => value,
-        "ms" => value / 1e3,
-        "us" | "µs" => value / 1e6,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        u => {
-            return Err(format!(
-                "unknown unit `{u}` in duration `{text}` (us, ms, s, m, h)"
-            ))
-        }
-    };
-    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
-        return Err(format!("duration `{text}` is out of range"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    perfaudit_model::units::parse_duration(text).map_err(String::from)
 }
 
 #[cfg(test)]

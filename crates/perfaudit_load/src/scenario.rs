@@ -46,19 +46,30 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Load settings from a scenario file and/or the command line. Every field is optional.
+/// Load settings from a scenario file, the command line, or a `[[load]]` table of
+/// perfaudit.toml (which IS a scenario plus a name). Every field is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name (the audit's metric names use it: `load.<name>.latency.p95`).
+    pub name: Option<String>,
+    /// A scenario file this one is based on: its keys are read first and the keys here
+    /// override them (relative to the file or config that names it).
+    pub scenario: Option<String>,
     /// Base URL (`http(s)://host:port[/path]`); with no endpoints it is the one endpoint.
     pub url: Option<String>,
     pub connections: Option<u32>,
     pub threads: Option<u32>,
+    /// A duration: `30s`, `500ms`, `2m`, or a number of seconds (`30` or `"30"`).
+    #[serde(default, deserialize_with = "duration_text")]
     pub duration: Option<String>,
     pub requests: Option<u64>,
     pub rate: Option<f64>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub warmup: Option<String>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub timeout: Option<String>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub grace: Option<String>,
     pub http2: Option<bool>,
     pub insecure: Option<bool>,
@@ -103,23 +114,93 @@ pub struct ScenarioEndpoint {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioStage {
+    #[serde(deserialize_with = "duration_text_required")]
     pub duration: String,
     pub rate: Option<f64>,
     pub connections: Option<u32>,
 }
 
+/// A duration written as a string (`"30s"`, `"30"`) or a bare TOML number of seconds (`30`).
+fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        S(String),
+        I(i64),
+        F(f64),
+    }
+    Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+        Text::S(s) => s,
+        Text::I(i) => i.to_string(),
+        Text::F(f) => f.to_string(),
+    }))
+}
+
+fn duration_text_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    duration_text(d)?.ok_or_else(|| serde::de::Error::custom("missing duration"))
+}
+
+/// How deep `scenario = "base.toml"` chains may go (a loop is refused before that).
+const MAX_BASES: usize = 8;
+
 impl Scenario {
-    /// Read a scenario file. Relative data and body files are read from its directory by
-    /// [`Scenario::build`] (pass `path.parent()`).
+    /// Read a scenario file, with the file it is based on (`scenario = "base.toml"`) read
+    /// first. File names inside (data files, bodies, the CA file, a base) are made absolute
+    /// against the file's directory, so the result builds from any directory.
     pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
+        Scenario::from_file_depth(path, 0)
+    }
+
+    fn from_file_depth(path: &Path, depth: usize) -> Result<Scenario, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        Scenario::from_toml(&text).map_err(|reason| LoadError::Scenario {
+        let s = Scenario::from_toml(&text).map_err(|reason| LoadError::Scenario {
             path: path.display().to_string(),
             reason,
-        })
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        s.with_base(dir, depth)
+    }
+
+    /// This scenario laid over the file it names in `scenario` (if any), with every file
+    /// name made absolute against `dir` (the directory of the file or config holding it).
+    pub fn resolve(self, dir: &Path) -> Result<Scenario, LoadError> {
+        self.with_base(dir, 0)
+    }
+
+    fn with_base(mut self, dir: &Path, depth: usize) -> Result<Scenario, LoadError> {
+        self.absolutize(dir);
+        let Some(base) = self.scenario.take() else {
+            return Ok(self);
+        };
+        if depth >= MAX_BASES {
+            return Err(LoadError::Scenario {
+                path: base,
+                reason: format!("`scenario` bases nest more than {MAX_BASES} deep (a loop?)"),
+            });
+        }
+        let base = Scenario::from_file_depth(Path::new(&base), depth + 1)?;
+        Ok(base.overlay(self))
+    }
+
+    /// Make the file names this scenario holds absolute against `dir`.
+    fn absolutize(&mut self, dir: &Path) {
+        let abs = |v: &mut Option<String>| {
+            if let Some(p) = v.as_mut() {
+                *p = resolve(dir, p).display().to_string();
+            }
+        };
+        abs(&mut self.scenario);
+        abs(&mut self.body_file);
+        abs(&mut self.cacert);
+        for f in self.data.values_mut() {
+            *f = resolve(dir, f).display().to_string();
+        }
+        for e in &mut self.endpoints {
+            abs(&mut e.body_file);
+        }
     }
 
     pub fn from_toml(text: &str) -> Result<Scenario, String> {
@@ -127,12 +208,12 @@ impl Scenario {
     }
 
     /// `over`'s values win where given; headers merge; thresholds add up; `over`'s endpoints
-    /// and stages replace these when it has any.
-    pub fn overlay(mut self, over: Scenario) -> Scenario {
-        macro_rules! take {
-            ($($f:ident),*) => { $( if over.$f.is_some() { self.$f = over.$f; } )* };
-        }
-        take!(
+    /// and stages replace these when it has any. Every field is named here, so a field added
+    /// to [`Scenario`] and not handled does not compile.
+    pub fn overlay(self, over: Scenario) -> Scenario {
+        let Scenario {
+            name,
+            scenario,
             url,
             connections,
             threads,
@@ -147,19 +228,60 @@ impl Scenario {
             cacert,
             new_connection_per_request,
             method,
+            headers,
             body,
-            body_file
-        );
-        self.headers.extend(over.headers);
-        self.thresholds.extend(over.thresholds);
-        self.data.extend(over.data);
-        if !over.endpoints.is_empty() {
-            self.endpoints = over.endpoints;
+            body_file,
+            thresholds,
+            data,
+            endpoints,
+            stages,
+        } = over;
+        let mut merged_headers = self.headers;
+        merged_headers.extend(headers);
+        let mut merged_thresholds = self.thresholds;
+        merged_thresholds.extend(thresholds);
+        let mut merged_data = self.data;
+        merged_data.extend(data);
+        // A body given over replaces the base's body of either kind.
+        let (body, body_file) = if body.is_some() || body_file.is_some() {
+            (body, body_file)
+        } else {
+            (self.body, self.body_file)
+        };
+        Scenario {
+            name: name.or(self.name),
+            scenario: scenario.or(self.scenario),
+            url: url.or(self.url),
+            connections: connections.or(self.connections),
+            threads: threads.or(self.threads),
+            duration: duration.or(self.duration),
+            requests: requests.or(self.requests),
+            rate: rate.or(self.rate),
+            warmup: warmup.or(self.warmup),
+            timeout: timeout.or(self.timeout),
+            grace: grace.or(self.grace),
+            http2: http2.or(self.http2),
+            insecure: insecure.or(self.insecure),
+            cacert: cacert.or(self.cacert),
+            new_connection_per_request: new_connection_per_request
+                .or(self.new_connection_per_request),
+            method: method.or(self.method),
+            headers: merged_headers,
+            body,
+            body_file,
+            thresholds: merged_thresholds,
+            data: merged_data,
+            endpoints: if endpoints.is_empty() {
+                self.endpoints
+            } else {
+                endpoints
+            },
+            stages: if stages.is_empty() {
+                self.stages
+            } else {
+                stages
+            },
         }
-        if !over.stages.is_empty() {
-            self.stages = over.stages;
-        }
-        self
     }
 
     /// The plan these settings describe. `base_dir` resolves relative file names.

@@ -17,33 +17,7 @@ pub enum Metric {
     Requests,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-        }
-    }
-
-    fn holds(self, actual: f64, limit: f64) -> bool {
-        match self {
-            Op::Lt => actual < limit,
-            Op::Le => actual <= limit,
-            Op::Gt => actual > limit,
-            Op::Ge => actual >= limit,
-        }
-    }
-}
+pub use perfaudit_model::units::Op;
 
 /// A parsed threshold, optionally limited to one endpoint (by name).
 #[derive(Debug, Clone, PartialEq)]
@@ -72,18 +46,13 @@ impl ThresholdSpec {
             reason,
         };
         let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
-        let pos = compact
-            .find(['<', '>'])
+        let (name, op, value) = Op::split(&compact)
+            .filter(|(n, _, v)| !n.is_empty() && !v.is_empty())
             .ok_or_else(|| bad("expected a comparison, e.g. p95<100ms".into()))?;
-        let (name, rest) = compact.split_at(pos);
-        let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
-            (Op::Le, v)
-        } else if let Some(v) = rest.strip_prefix(">=") {
-            (Op::Ge, v)
-        } else if let Some(v) = rest.strip_prefix('<') {
-            (Op::Lt, v)
-        } else {
-            (Op::Gt, &rest[1..])
+        // k6's spelling of a percentile: `p(95)`, `p(99.9)`.
+        let name = match name.strip_prefix("p(").and_then(|r| r.strip_suffix(')')) {
+            Some(q) => format!("p{q}"),
+            None => name.to_string(),
         };
         let name = name.to_ascii_lowercase();
         let metric = match name.as_str() {
@@ -112,14 +81,15 @@ impl ThresholdSpec {
             Metric::Quantile(_) | Metric::Mean | Metric::Min | Metric::Max => {
                 parse_latency_us(value).map_err(bad)?
             }
-            Metric::ErrorRate => match value.strip_suffix('%') {
-                Some(p) => p.parse::<f64>().map(|p| p / 100.0),
-                None => value.parse::<f64>(),
+            Metric::ErrorRate => perfaudit_model::units::parse_fraction(value)
+                .map_err(|_| bad(format!("invalid rate `{value}` (e.g. 1% or 0.01)")))?,
+            Metric::Rps => {
+                perfaudit_model::units::parse_quantity(value, perfaudit_model::units::Dim::Rate)
+                    .map_err(|_| bad(format!("invalid rate `{value}` (e.g. 500 or 500/s)")))?
             }
-            .map_err(|_| bad(format!("invalid rate `{value}` (e.g. 1% or 0.01)")))?,
-            Metric::Rps | Metric::Requests => value
-                .parse::<f64>()
-                .map_err(|_| bad(format!("invalid number `{value}`")))?,
+            Metric::Requests => perfaudit_model::units::parse_count(value)
+                .map_err(|_| bad(format!("invalid number `{value}` (e.g. 1000 or 10k)")))?
+                as f64,
         };
         if !limit.is_finite() || limit < 0.0 {
             return Err(bad(format!("invalid limit `{value}`")));
@@ -164,20 +134,7 @@ impl ThresholdSpec {
 
 /// `100ms`, `1s`, `250us`, `1.5s`; bare numbers are milliseconds. Returns µs.
 fn parse_latency_us(v: &str) -> Result<f64, String> {
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid latency `{v}` (e.g. 100ms, 1s)"))?;
-    let scale = match unit {
-        "" | "ms" => 1e3,
-        "us" | "µs" => 1.0,
-        "s" => 1e6,
-        u => return Err(format!("unknown unit `{u}` (us, ms, s)")),
-    };
-    Ok(n * scale)
+    perfaudit_model::units::parse_latency_us(v).map_err(String::from)
 }
 
 #[cfg(test)]

@@ -8,10 +8,14 @@
 pub mod bench;
 pub mod common;
 pub mod histogram;
+pub mod history;
 pub mod load;
 pub mod monitor;
 pub mod profile;
+pub mod project;
+pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod units;
 
 pub use common::*;

@@ -100,7 +100,18 @@ pub struct Sample {
     pub cpu_pct: f64,
     pub cpu_user_pct: f64,
     pub cpu_sys_pct: f64,
+    /// Sum of the processes' RSS: pages shared between them (a pre-fork server's code and
+    /// copy-on-write heap) are counted once per process.
     pub rss_bytes: u64,
+    /// Proportional set size of the tree (`/proc/PID/smaps_rollup` `Pss`, summed): each shared
+    /// page divided among the processes that map it, so the tree's real memory. Read every
+    /// 500 ms at most often (held in between); absent when not readable.
+    #[serde(default)]
+    pub pss_bytes: Option<u64>,
+    /// Unique set size of the tree (`Private_Clean + Private_Dirty`, summed): what ending the
+    /// tree would free at least.
+    #[serde(default)]
+    pub uss_bytes: Option<u64>,
     pub threads: u64,
     /// Open file descriptors; absent when `/proc/PID/fd` is not readable.
     pub fds: Option<u64>,
@@ -166,10 +177,27 @@ pub struct Summary {
     pub cpu_user_pct: Stat,
     pub cpu_sys_pct: Stat,
     pub rss_bytes: Stat,
+    /// The tree's PSS (its real memory); absent when smaps_rollup was not readable.
+    #[serde(default)]
+    pub pss_bytes: Option<Stat>,
+    /// The tree's USS; absent when not readable.
+    #[serde(default)]
+    pub uss_bytes: Option<Stat>,
     pub threads: Stat,
     /// Absent when file descriptors could never be read.
     pub fds: Option<Stat>,
     pub processes: Stat,
+    /// CPUs the tree could run on (its root's affinity): no sample exceeds 100% x this.
+    #[serde(default)]
+    pub cpus: u32,
+    /// Processes of the tree whose last interval of CPU was lost: reaped by a process outside
+    /// the tree (init), so their final counters went nowhere we read.
+    #[serde(default)]
+    pub cpu_lost_exits: u64,
+    /// The most CPU time ever carried from one interval into the next because an interval
+    /// measured more than the tree's capacity (tick rounding of the per-process counters).
+    #[serde(default)]
+    pub cpu_carried_max_s: f64,
     /// The largest kernel peak RSS (`VmHWM`) of any single process of the tree.
     pub rss_peak_process_bytes: u64,
     /// Totals over the run (sum of per-interval deltas of the processes seen).

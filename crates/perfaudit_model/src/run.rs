@@ -234,42 +234,8 @@ impl fmt::Display for KpiStatus {
     }
 }
 
-/// Comparison operator of a KPI target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "==")]
-    Eq,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-        }
-    }
-
-    pub fn holds(self, value: f64, target: f64) -> bool {
-        match self {
-            Op::Lt => value < target,
-            Op::Le => value <= target,
-            Op::Gt => value > target,
-            Op::Ge => value >= target,
-            Op::Eq => (value - target).abs() <= f64::EPSILON * target.abs().max(1.0),
-        }
-    }
-}
+/// Comparison operator of a KPI target (the one operator of `units`).
+pub use crate::units::Op;
 
 /// A key performance indicator as configured: `latency.p95 < 100ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -403,6 +369,11 @@ pub struct MonitorSection {
     pub cpu_pct_max: f64,
     pub rss_bytes_mean: f64,
     pub rss_bytes_max: f64,
+    /// The tree's PSS over the run (the `memory.*` metrics); absent when not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes_mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes_max: Option<f64>,
     pub threads_max: u64,
     pub fds_max: u64,
     #[serde(default)]
@@ -418,6 +389,9 @@ pub struct ResourceSample {
     pub t_s: f64,
     pub cpu_pct: f64,
     pub rss_bytes: f64,
+    /// The tree's PSS (shared pages counted once); absent when not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_bytes: Option<f64>,
     pub threads: u64,
     pub fds: u64,
 }

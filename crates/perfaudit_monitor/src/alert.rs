@@ -6,8 +6,10 @@
 //! for DURATION (default 0: the first breaching sample fires); it ends at the first sample
 //! where the condition no longer holds.
 
-use crate::units::{format_duration, parse_bytes, parse_duration};
 use perfaudit_model::monitor::{AlertEvent, Sample};
+use perfaudit_model::units::{
+    fmt_duration_setting as format_duration, parse_duration, parse_size as parse_bytes, Op,
+};
 use std::fmt;
 use std::time::Duration;
 
@@ -98,38 +100,6 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
-
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Lt => "<",
-            Op::Le => "<=",
-        }
-    }
-
-    fn holds(self, v: f64, t: f64) -> bool {
-        match self {
-            Op::Gt => v > t,
-            Op::Ge => v >= t,
-            Op::Lt => v < t,
-            Op::Le => v <= t,
-        }
-    }
-
-    fn upward(self) -> bool {
-        matches!(self, Op::Gt | Op::Ge)
-    }
-}
-
 /// One parsed `--alert`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRule {
@@ -162,21 +132,13 @@ impl AlertRule {
         let metric = Metric::parse(metric_s)
             .ok_or_else(|| bad(&format!("unknown metric `{}`", metric_s.trim())))?;
         let rest = &t[op_at..];
-        let (op, rest) = if let Some(r) = rest.strip_prefix(">=") {
-            (Op::Ge, r)
-        } else if let Some(r) = rest.strip_prefix("<=") {
-            (Op::Le, r)
-        } else if let Some(r) = rest.strip_prefix('>') {
-            (Op::Gt, r)
-        } else if let Some(r) = rest.strip_prefix('<') {
-            (Op::Lt, r)
-        } else {
-            return Err(bad("no comparison"));
-        };
+        let (op, rest) = Op::strip_prefix(rest)
+            .filter(|(op, _)| *op != Op::Eq)
+            .ok_or_else(|| bad("no comparison (> >= < <=)"))?;
         let lower = rest.to_ascii_lowercase();
         let (value_s, for_) = match lower.find(" for ") {
             Some(i) => {
-                let d = parse_duration(&rest[i + 5..]).map_err(|e| bad(&e))?;
+                let d = parse_duration(&rest[i + 5..]).map_err(|e| bad(&e.0))?;
                 (rest[..i].trim(), d)
             }
             None => (rest.trim(), Duration::ZERO),
@@ -195,7 +157,7 @@ impl AlertRule {
             }
             (v, !metric.is_percent())
         } else if metric.is_bytes() {
-            (parse_bytes(value_s).map_err(|e| bad(&e))?, false)
+            (parse_bytes(value_s).map_err(|e| bad(&e.0))?, false)
         } else {
             let v: f64 = value_s
                 .parse()
@@ -419,6 +381,8 @@ mod tests {
             cpu_user_pct: cpu,
             cpu_sys_pct: 0.0,
             rss_bytes: rss,
+            pss_bytes: None,
+            uss_bytes: None,
             threads: 1,
             fds: Some(4),
             read_bytes_per_s: None,

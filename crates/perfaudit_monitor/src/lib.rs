@@ -19,7 +19,6 @@ pub mod alert;
 pub mod leak;
 pub mod metrics_server;
 mod summary;
-pub mod units;
 
 #[cfg(target_os = "linux")]
 mod host;
@@ -32,7 +31,6 @@ mod tree;
 
 pub use alert::AlertRule;
 pub use perfaudit_model::monitor::*;
-pub use units::{parse_bytes, parse_duration};
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;

@@ -41,6 +41,10 @@ pub struct PidStat {
     pub ppid: u32,
     pub utime_ticks: u64,
     pub stime_ticks: u64,
+    /// CPU of the children this process waited for (`cutime`, `cstime`): where the final
+    /// counters of a reaped child end up.
+    pub cutime_ticks: u64,
+    pub cstime_ticks: u64,
     pub num_threads: u64,
     pub starttime_ticks: u64,
     pub rss_pages: u64,
@@ -67,6 +71,9 @@ pub fn parse_stat(buf: &[u8]) -> Option<(PidStat, &[u8])> {
             1 => st.ppid = parse_u64(field)? as u32,
             11 => st.utime_ticks = parse_u64(field)?,
             12 => st.stime_ticks = parse_u64(field)?,
+            // Signed in the kernel (`%ld`): a value we cannot read counts as none.
+            13 => st.cutime_ticks = parse_u64(field).unwrap_or(0),
+            14 => st.cstime_ticks = parse_u64(field).unwrap_or(0),
             17 => st.num_threads = parse_u64(field)?,
             19 => st.starttime_ticks = parse_u64(field)?,
             21 => {
@@ -106,6 +113,39 @@ pub fn parse_status(buf: &[u8]) -> PidStatus {
         *slot = if val.ends_with(b"kB") { v * 1024 } else { v };
     }
     st
+}
+
+/// The fields of `/proc/PID/smaps_rollup` we use, in bytes: PSS (each shared page divided by
+/// the number of processes mapping it) and USS (pages private to the process).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rollup {
+    pub pss_bytes: u64,
+    pub uss_bytes: u64,
+}
+
+/// Parse `/proc/PID/smaps_rollup` (`Pss:`, `Private_Clean:`, `Private_Dirty:` in kB). `None`
+/// when there is no `Pss:` line (a kernel thread or an empty read).
+pub fn parse_smaps_rollup(buf: &[u8]) -> Option<Rollup> {
+    let mut r = Rollup::default();
+    let mut seen = false;
+    for line in buf.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let (key, val) = (&line[..colon], &line[colon + 1..]);
+        let kib = |v: &[u8]| first_number(v).unwrap_or(0).saturating_mul(1024);
+        match key {
+            b"Pss" => {
+                r.pss_bytes = kib(val);
+                seen = true;
+            }
+            b"Private_Clean" | b"Private_Dirty" => {
+                r.uss_bytes = r.uss_bytes.saturating_add(kib(val));
+            }
+            _ => {}
+        }
+    }
+    seen.then_some(r)
 }
 
 /// `read_bytes` and `write_bytes` of `/proc/PID/io`.
@@ -272,9 +312,42 @@ pub fn clk_tck_and_page_size() -> (u64, u64) {
     )
 }
 
+/// Clock ticks per second.
+pub fn clock_ticks() -> u64 {
+    clk_tck_and_page_size().0
+}
+
+/// Now on the boot clock (the clock of `starttime` in `/proc/PID/stat`), in clock ticks.
+pub fn boot_ticks(tck: u64) -> Option<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid timespec pointer.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } != 0 {
+        return None;
+    }
+    Some(ts.tv_sec as u64 * tck + ts.tv_nsec as u64 * tck / 1_000_000_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_children_cpu_and_smaps_rollup() {
+        let line = b"7 (w) S 1 7 7 0 -1 0 0 0 0 0 10 2 300 40 20 0 1 0 99 0 5 0\n";
+        let (st, _) = parse_stat(line).unwrap();
+        assert_eq!((st.utime_ticks, st.stime_ticks), (10, 2));
+        assert_eq!((st.cutime_ticks, st.cstime_ticks), (300, 40));
+        let rollup = b"55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:  1000 kB\nPss:  400 kB\n\
+            Pss_Anon:  100 kB\nShared_Clean:  800 kB\nPrivate_Clean:  50 kB\nPrivate_Dirty:  150 kB\n";
+        let r = parse_smaps_rollup(rollup).unwrap();
+        assert_eq!(r.pss_bytes, 400 * 1024);
+        assert_eq!(r.uss_bytes, 200 * 1024);
+        assert!(parse_smaps_rollup(b"").is_none());
+        assert!(parse_smaps_rollup(b"garbage\n:::\n").is_none());
+    }
 
     #[test]
     fn parses_stat_with_awkward_comm() {
@@ -286,6 +359,7 @@ mod tests {
         assert_eq!(st.ppid, 17);
         assert_eq!(st.utime_ticks, 150);
         assert_eq!(st.stime_ticks, 25);
+        assert_eq!((st.cutime_ticks, st.cstime_ticks), (0, 0));
         assert_eq!(st.num_threads, 3);
         assert_eq!(st.starttime_ticks, 123456);
         assert_eq!(st.rss_pages, 2500);

@@ -13,6 +13,27 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// CPUs in the affinity mask of `pid` (at least 1; the online count when unreadable).
+fn affinity_cpus(pid: u32) -> f64 {
+    // SAFETY: a zeroed cpu_set_t is valid; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer and size.
+    let r = unsafe {
+        libc::sched_getaffinity(
+            pid as libc::pid_t,
+            std::mem::size_of::<libc::cpu_set_t>(),
+            &mut set,
+        )
+    };
+    let n = if r == 0 {
+        // SAFETY: set was filled by the kernel.
+        unsafe { libc::CPU_COUNT(&set) as usize }
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    n.max(1) as f64
+}
+
 /// A spawned command not yet reaped.
 struct Child {
     pid: u32,
@@ -36,6 +57,19 @@ pub struct Sampler {
     threads: Series,
     fds_missing: bool,
     warnings: Vec<String>,
+    /// CPUs the tree may run on (its root's affinity mask): a sample never shows more than
+    /// 100% x this.
+    cpus: f64,
+    /// CPU ticks (user, system) measured but not yet shown: the share of an interval above
+    /// the tree's capacity, which can only be tick rounding (each process's counters are
+    /// whole ticks), carried into the next interval so totals stay exact.
+    carry: (f64, f64),
+    /// The largest carry, in seconds (how much rounding ever had to be moved).
+    carry_max_s: f64,
+    /// Processes whose last interval was lost (reaped by a process outside the tree, e.g. init).
+    lost_exits: u64,
+    /// Some member's smaps_rollup was never readable: PSS/USS unknown.
+    pss_missing: bool,
 }
 
 impl Sampler {
@@ -112,6 +146,11 @@ impl Sampler {
             threads: Series::new(),
             fds_missing: false,
             warnings: Vec::new(),
+            cpus: affinity_cpus(pid),
+            carry: (0.0, 0.0),
+            carry_max_s: 0.0,
+            lost_exits: 0,
+            pss_missing: false,
         })
     }
 
@@ -127,25 +166,37 @@ impl Sampler {
             .unwrap_or(0);
         let interval = self.spec.interval;
         let deadline = self.spec.duration.map(|d| start + d);
-        // Costlier readings are spaced out when sampling fast: new descendants and the host
-        // every 200 ms at most often, context switches and disk I/O every 500 ms (their rates
-        // are held in between; totals are exact).
+        // Costlier readings are spaced out when sampling fast: the host every 200 ms at most
+        // often, context switches, disk I/O and PSS every 500 ms (their rates are held in
+        // between; totals are exact). New descendants are looked for at every sample: a
+        // process found late would have its CPU since birth charged to one interval.
         let every = |period_ms: u128| -> u64 {
             (period_ms * 1_000_000)
                 .div_ceil(interval.as_nanos().max(1))
                 .max(1) as u64
         };
-        let (discover_every, slow_every) = (every(200), every(500));
+        let (host_every, slow_every) = (every(200), every(500));
         let mut tick: u64 = 0;
         let mut prev_t: Option<Instant> = None;
         let ended = loop {
             self.reap();
             let now = Instant::now();
             let t = now.duration_since(start).as_secs_f64();
-            let discover = self.samples_total.checked_rem(discover_every) == Some(0);
+            let read_host = self.samples_total.checked_rem(host_every) == Some(0);
             let slow = self.samples_total.checked_rem(slow_every) == Some(0);
-            let refresh = self.tree.refresh(t, discover, slow);
+            let refresh = self.tree.refresh(t, true, slow);
+            if self.tree.is_empty() {
+                // Only zombies left: the spawned root is one, reap it now (no all-zero sample
+                // of a tree that has ended).
+                self.reap();
+            }
             if self.tree.is_empty() && self.child.as_ref().is_none_or(|c| c.exit.is_some()) {
+                // The last interval's CPU (final counters of the processes that just ended)
+                // belongs to the totals, though there is no process left to sample.
+                let (du, ds) = self.tree_cpu_ticks();
+                self.summary.cpu_user_s += du / self.clk_tck;
+                self.summary.cpu_system_s += ds / self.clk_tck;
+                self.summary.cpu_lost_exits = self.lost_exits;
                 break EndReason::TargetExited;
             }
             let dt = prev_t.map(|p| now.duration_since(p).as_secs_f64());
@@ -155,7 +206,7 @@ impl Sampler {
                 elapsed.as_secs_f64(),
                 start_unix_ms + elapsed.as_millis() as u64,
                 dt,
-                discover,
+                read_host,
             );
             self.record(sample, refresh.warnings);
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -192,6 +243,57 @@ impl Sampler {
         )
     }
 
+    /// CPU ticks (user, system) of the tree in the interval since the last refresh: every
+    /// member's own and reaped children's counters, less what reaped members had already shown.
+    fn tree_cpu_ticks(&mut self) -> (f64, f64) {
+        let tck = self.clk_tck;
+        let (mut du, mut ds) = (0i64, 0i64);
+        for m in &self.tree.members {
+            if let Some(p) = m.prev {
+                let (nu, ns) = m.now.totals();
+                let (ou, os) = p.totals();
+                du += nu.saturating_sub(ou) as i64;
+                ds += ns.saturating_sub(os) as i64;
+            }
+        }
+        // Members reaped since the last sample: their final counters moved into their parent's
+        // cutime/cstime (counted above); what of them we had already counted comes off. One
+        // reaped by a process outside the tree (init) took its last interval with it.
+        let in_tree: std::collections::HashSet<u32> = self
+            .tree
+            .members
+            .iter()
+            .map(|m| m.pid)
+            .chain(self.tree.vanished.iter().map(|v| v.pid))
+            .collect();
+        // The spawned root is reaped by the monitor itself: its final counters (own + every
+        // child it reaped) are wait4's rusage.
+        let root_final = self.child.as_ref().and_then(|c| {
+            let e = c.exit.as_ref()?;
+            Some((c.pid, e.user_s? * tck, e.system_s? * tck))
+        });
+        let (mut root_du, mut root_ds) = (0.0f64, 0.0f64);
+        for v in &self.tree.vanished {
+            if !v.read {
+                continue;
+            }
+            if let Some((_, fu, fs)) = root_final.filter(|r| r.0 == v.pid) {
+                let (u, s) = v.last.totals();
+                root_du += (fu - u as f64).max(0.0);
+                root_ds += (fs - s as f64).max(0.0);
+            } else if in_tree.contains(&v.ppid) {
+                let (u, s) = v.last.totals();
+                du -= u as i64;
+                ds -= s as i64;
+            } else {
+                self.lost_exits += 1;
+            }
+        }
+        // A parent that reaped a child we never counted cannot go negative (rare races: a
+        // child re-parented away between readings).
+        (du.max(0) as f64 + root_du, ds.max(0) as f64 + root_ds)
+    }
+
     fn build_sample(
         &mut self,
         t_s: f64,
@@ -212,17 +314,21 @@ impl Sampler {
                 0.0
             }
         };
-        let (mut du, mut ds, mut dr, mut dw, mut dv, mut di) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let (du, ds) = self.tree_cpu_ticks();
+        let (mut dr, mut dw, mut dv, mut di) = (0u64, 0u64, 0u64, 0u64);
         let mut rates = [0.0f64; 4];
         let (mut rss, mut threads, mut fds) = (0u64, 0u64, Some(0u64));
+        let (mut pss, mut uss) = (Some(0u64), Some(0u64));
         let mut io_ok = true;
         let mut per = self.spec.per_process.then(Vec::new);
         for m in &self.tree.members {
+            // Own CPU plus what its reaped children had at their end (cutime/cstime).
             let (pu, ps) = match m.prev {
-                Some(p) => (
-                    m.now.utime_ticks.saturating_sub(p.utime_ticks),
-                    m.now.stime_ticks.saturating_sub(p.stime_ticks),
-                ),
+                Some(p) => {
+                    let (nu, ns) = m.now.totals();
+                    let (ou, os) = p.totals();
+                    (nu.saturating_sub(ou), ns.saturating_sub(os))
+                }
                 None => (0, 0),
             };
             if let Some(d) = m.slow_delta {
@@ -234,34 +340,73 @@ impl Sampler {
             for (sum, r) in rates.iter_mut().zip(m.rates) {
                 *sum += r;
             }
-            du += pu;
-            ds += ps;
             rss += m.rss_bytes;
             threads += m.threads;
             fds = match (fds, m.fds) {
                 (Some(a), Some(b)) => Some(a + b),
                 _ => None,
             };
+            match m.rollup {
+                Some(r) => {
+                    pss = pss.map(|v| v + r.pss_bytes);
+                    uss = uss.map(|v| v + r.uss_bytes);
+                }
+                None => {
+                    pss = None;
+                    uss = None;
+                }
+            }
             io_ok &= m.io_ok;
             self.summary.rss_peak_process_bytes =
                 self.summary.rss_peak_process_bytes.max(m.hwm_bytes);
             if let Some(per) = per.as_mut() {
-                per.push(ProcessSample {
-                    pid: m.pid,
-                    ppid: m.ppid,
-                    name: m.name.clone(),
-                    cpu_pct: pct(pu + ps),
-                    cpu_user_pct: pct(pu),
-                    cpu_sys_pct: pct(ps),
-                    rss_bytes: m.rss_bytes,
-                    rss_peak_bytes: m.hwm_bytes,
-                    threads: m.threads,
-                    fds: m.fds,
-                });
+                if !m.zombie {
+                    per.push(ProcessSample {
+                        pid: m.pid,
+                        ppid: m.ppid,
+                        name: m.name.clone(),
+                        cpu_pct: pct(pu + ps),
+                        cpu_user_pct: pct(pu),
+                        cpu_sys_pct: pct(ps),
+                        rss_bytes: m.rss_bytes,
+                        rss_peak_bytes: m.hwm_bytes,
+                        threads: m.threads,
+                        fds: m.fds,
+                    });
+                }
             }
         }
-        self.summary.cpu_user_s += du as f64 / tck;
-        self.summary.cpu_system_s += ds as f64 / tck;
+        if pss.is_none() && !self.tree.members.is_empty() {
+            self.pss_missing = true;
+        }
+        // What this interval shows: its ticks plus any carried rounding, at most the tree's
+        // capacity (CPUs x interval); the rest waits for the next interval.
+        let (mut su, mut ss) = (du + self.carry.0, ds + self.carry.1);
+        if dt_s > 0.0 {
+            let cap = self.cpus * dt_s * tck;
+            let total = su + ss;
+            if total > cap && total > 0.0 {
+                let keep = cap / total;
+                self.carry = (su * (1.0 - keep), ss * (1.0 - keep));
+                su *= keep;
+                ss *= keep;
+            } else {
+                self.carry = (0.0, 0.0);
+            }
+            self.carry_max_s = self.carry_max_s.max((self.carry.0 + self.carry.1) / tck);
+        }
+        let pct_f = |ticks: f64| {
+            if dt_s > 0.0 {
+                100.0 * ticks / tck / dt_s
+            } else {
+                0.0
+            }
+        };
+        self.summary.cpus = self.cpus as u32;
+        self.summary.cpu_lost_exits = self.lost_exits;
+        self.summary.cpu_carried_max_s = self.carry_max_s;
+        self.summary.cpu_user_s += du / tck;
+        self.summary.cpu_system_s += ds / tck;
         self.summary.ctx_voluntary += dv;
         self.summary.ctx_involuntary += di;
         if io_ok {
@@ -273,11 +418,13 @@ impl Sampler {
         Sample {
             t_unix_ms,
             t_s,
-            processes: self.tree.members.len() as u32,
-            cpu_pct: pct(du + ds),
-            cpu_user_pct: pct(du),
-            cpu_sys_pct: pct(ds),
+            processes: self.tree.live() as u32,
+            cpu_pct: pct_f(su + ss),
+            cpu_user_pct: pct_f(su),
+            cpu_sys_pct: pct_f(ss),
             rss_bytes: rss,
+            pss_bytes: pss,
+            uss_bytes: uss,
             threads,
             fds,
             read_bytes_per_s: io_ok.then_some(rates[0]),

@@ -57,6 +57,13 @@ pub struct SummaryAcc {
     cpu_user: StatAcc,
     cpu_sys: StatAcc,
     rss: StatAcc,
+    pss: StatAcc,
+    uss: StatAcc,
+    /// Some sample had no PSS.
+    pub pss_missing: bool,
+    pub cpus: u32,
+    pub cpu_lost_exits: u64,
+    pub cpu_carried_max_s: f64,
     threads: StatAcc,
     fds: StatAcc,
     procs: StatAcc,
@@ -87,6 +94,13 @@ impl SummaryAcc {
             self.host_cpu.push(s.host.cpu_pct);
         }
         self.rss.push(s.rss_bytes as f64);
+        match (s.pss_bytes, s.uss_bytes) {
+            (Some(p), Some(u)) => {
+                self.pss.push(p as f64);
+                self.uss.push(u as f64);
+            }
+            _ => self.pss_missing = true,
+        }
         self.threads.push(s.threads as f64);
         if let Some(f) = s.fds {
             self.fds.push(f as f64);
@@ -104,6 +118,11 @@ impl SummaryAcc {
             cpu_user_pct: self.cpu_user.stat(),
             cpu_sys_pct: self.cpu_sys.stat(),
             rss_bytes: self.rss.stat(),
+            pss_bytes: (!self.pss_missing && !self.pss.is_empty()).then(|| self.pss.stat()),
+            uss_bytes: (!self.pss_missing && !self.uss.is_empty()).then(|| self.uss.stat()),
+            cpus: self.cpus,
+            cpu_lost_exits: self.cpu_lost_exits,
+            cpu_carried_max_s: self.cpu_carried_max_s,
             threads: self.threads.stat(),
             fds: (!self.fds.is_empty()).then(|| self.fds.stat()),
             processes: self.procs.stat(),

@@ -7,11 +7,38 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 
-/// CPU counters, read at every sample (`/proc/PID/stat`).
+/// CPU counters, read at every sample (`/proc/PID/stat`): the process's own and those of the
+/// children it reaped (a reaped child's final counters land in its parent's `cutime`/`cstime`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counters {
     pub utime_ticks: u64,
     pub stime_ticks: u64,
+    pub cutime_ticks: u64,
+    pub cstime_ticks: u64,
+}
+
+impl Counters {
+    /// Own + reaped children's (user, system) ticks.
+    pub fn totals(&self) -> (u64, u64) {
+        (
+            self.utime_ticks.saturating_add(self.cutime_ticks),
+            self.stime_ticks.saturating_add(self.cstime_ticks),
+        )
+    }
+}
+
+/// A member that was gone at this refresh (reaped): where its final counters went.
+#[derive(Debug, Clone, Copy)]
+pub struct Vanished {
+    pub pid: u32,
+    /// Its parent at the last reading: when that is a member, the parent's `cutime`/`cstime`
+    /// grew by this process's final counters.
+    pub ppid: u32,
+    /// The last counters read (own + reaped children).
+    pub last: Counters,
+    /// Whether `last` was read at all (a member gone before its first reading has nothing to
+    /// subtract).
+    pub read: bool,
 }
 
 /// Slower-moving counters, read at most every `slow` refresh (`status` of each thread and
@@ -50,6 +77,12 @@ pub struct Member {
     pub threads: u64,
     pub fds: Option<u64>,
     pub io_ok: bool,
+    /// `/proc/PID/smaps_rollup`, read at slow refreshes (it walks the page tables).
+    rollup_file: Option<File>,
+    /// PSS/USS at the last slow refresh; `None` when not readable.
+    pub rollup: Option<procfs::Rollup>,
+    /// Exited and not yet reaped: its counters are final; it holds no memory, threads or fds.
+    pub zombie: bool,
     has_read: bool,
 }
 
@@ -62,6 +95,12 @@ pub struct Refresh {
 
 pub struct Tree {
     pub members: Vec<Member>,
+    /// Members that were gone (reaped) at the last refresh.
+    pub vanished: Vec<Vanished>,
+    /// Boot-clock ticks at the last discovery scan: a new child that started before it is not a
+    /// new-born process (its earlier CPU is not the tree's).
+    last_scan_ticks: Option<u64>,
+    clk_tck: u64,
     /// PIDs known not to belong to the tree: pid -> starttime.
     outsiders: HashMap<u32, u64>,
     pids: Vec<u32>,
@@ -89,6 +128,9 @@ impl Tree {
     pub fn new(root: u32, page_size: u64, allow_dead: bool) -> Result<Tree, TreeError> {
         let mut tree = Tree {
             members: Vec::new(),
+            vanished: Vec::new(),
+            last_scan_ticks: None,
+            clk_tck: procfs::clock_ticks(),
             outsiders: HashMap::new(),
             pids: Vec::new(),
             buf: Vec::with_capacity(4096),
@@ -127,8 +169,14 @@ impl Tree {
         Ok(tree)
     }
 
+    /// No live process left (zombies waiting to be reaped do not count).
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.members.iter().all(|m| m.zombie)
+    }
+
+    /// Live processes (zombies excluded).
+    pub fn live(&self) -> usize {
+        self.members.iter().filter(|m| !m.zombie).count()
     }
 
     /// Closing remarks: how many processes had unreadable fds / disk I/O in all, when more
@@ -163,8 +211,20 @@ impl Tree {
         let by_size = self.fd_by_size;
         let samples = self.samples;
         let buf = &mut self.buf;
-        self.members
-            .retain_mut(|m| m.read(buf, page, by_size, samples, t, slow));
+        let vanished = &mut self.vanished;
+        vanished.clear();
+        self.members.retain_mut(|m| {
+            let alive = m.read(buf, page, by_size, samples, t, slow);
+            if !alive {
+                vanished.push(Vanished {
+                    pid: m.pid,
+                    ppid: m.ppid,
+                    last: m.now,
+                    read: m.has_read,
+                });
+            }
+            alive
+        });
         self.last_t = Some(t);
         // One warning per kind (the first process it concerns); the others are counted.
         for m in &self.members {
@@ -188,9 +248,12 @@ impl Tree {
 
     /// Scan /proc for processes whose parent is a member.
     fn discover(&mut self) {
+        let scan_ticks = procfs::boot_ticks(self.clk_tck);
         if procfs::list_pids(&mut self.pids).is_err() {
             return;
         }
+        let newborn_after = self.last_scan_ticks;
+        self.last_scan_ticks = scan_ticks;
         // Forget outsiders that are gone; every 50 samples re-check them all (PID reuse).
         if self.samples.checked_rem(50) == Some(0) {
             self.outsiders.clear();
@@ -225,10 +288,15 @@ impl Tree {
                     let (pid, st, name, f) = candidates.swap_remove(i);
                     if st.state != b'Z' && st.state != b'X' {
                         member_pids.insert(pid);
+                        let born_since_last_scan = match newborn_after {
+                            // One tick of slack: starttime is rounded down to a tick.
+                            Some(last) => st.starttime_ticks + 1 >= last,
+                            None => false,
+                        };
                         let mut m = Member::new(pid, st, name, f);
-                        if let Some(t) = self.last_t {
-                            // Born during the run: everything it did happened since the last
-                            // sample.
+                        if let (Some(t), true) = (self.last_t, born_since_last_scan) {
+                            // Born since the last scan (every sample): everything it did
+                            // happened in this interval.
                             m.prev = Some(Counters::default());
                             m.slow_last = Some((t, SlowCounters::default()));
                         }
@@ -272,6 +340,9 @@ impl Member {
             threads: 0,
             fds: None,
             io_ok: false,
+            rollup_file: File::open(procfs::proc_path(pid, "smaps_rollup")).ok(),
+            rollup: None,
+            zombie: false,
             has_read: false,
         }
     }
@@ -295,18 +366,43 @@ impl Member {
         if comm != self.name.as_bytes() {
             self.name = String::from_utf8_lossy(comm).into_owned();
         }
-        if st.state == b'Z' || st.state == b'X' || st.starttime_ticks != self.starttime {
+        if st.state == b'X' || st.starttime_ticks != self.starttime {
             return false;
         }
         if self.has_read {
             self.prev = Some(self.now);
         }
+        if st.state == b'Z' {
+            // Exited, not yet reaped: take its final counters now (its last interval is not
+            // lost); it is dropped once reaped, when its parent's cutime/cstime hold them.
+            self.zombie = true;
+            self.now = Counters {
+                utime_ticks: st.utime_ticks,
+                stime_ticks: st.stime_ticks,
+                cutime_ticks: st.cutime_ticks,
+                cstime_ticks: st.cstime_ticks,
+            };
+            self.ppid = st.ppid;
+            self.threads = 0;
+            self.rss_bytes = 0;
+            self.fds = Some(0);
+            self.io_ok = true;
+            self.rollup = Some(procfs::Rollup::default());
+            self.slow_delta = None;
+            self.rates = [0.0; 4];
+            self.has_read = true;
+            return true;
+        }
         self.ppid = st.ppid;
         self.threads = st.num_threads;
         self.rss_bytes = st.rss_pages * page;
         self.hwm_bytes = self.hwm_bytes.max(self.rss_bytes);
-        self.now.utime_ticks = st.utime_ticks;
-        self.now.stime_ticks = st.stime_ticks;
+        self.now = Counters {
+            utime_ticks: st.utime_ticks,
+            stime_ticks: st.stime_ticks,
+            cutime_ticks: st.cutime_ticks,
+            cstime_ticks: st.cstime_ticks,
+        };
         self.fds = self
             .fd_dir
             .as_ref()
@@ -315,8 +411,27 @@ impl Member {
         if slow || !self.has_read {
             self.read_slow(buf, sample, st.num_threads, t);
         }
+        let unreadable = self.fds.is_none() || !self.io_ok || self.rollup.is_none();
+        if unreadable && self.exiting(buf) {
+            // It exited between reading its stat and its other files: the files were gone,
+            // not forbidden (no permission warning); it holds no fds or memory any more.
+            self.fds = Some(0);
+            self.io_ok = true;
+            self.rollup = Some(procfs::Rollup::default());
+        }
         self.has_read = true;
         true
+    }
+
+    /// Whether the process is a zombie or gone right now.
+    fn exiting(&self, buf: &mut Vec<u8>) -> bool {
+        if procfs::reread(&self.stat, buf).is_err() {
+            return true;
+        }
+        match procfs::parse_stat(buf) {
+            Some((st, _)) => st.state == b'Z' || st.state == b'X',
+            None => true,
+        }
     }
 
     /// Context switches (summed over threads), the kernel's peak RSS, disk bytes.
@@ -352,6 +467,11 @@ impl Member {
         now.ctx_vol = vol.max(prev.ctx_vol);
         now.ctx_invol = invol.max(prev.ctx_invol);
         self.hwm_bytes = self.hwm_bytes.max(hwm);
+        self.rollup = self.rollup_file.as_ref().and_then(|f| {
+            procfs::reread(f, buf)
+                .ok()
+                .and_then(|_| procfs::parse_smaps_rollup(buf))
+        });
         self.io_ok = false;
         if let Some(io) = &self.io {
             if procfs::reread(io, buf).is_ok() && !buf.is_empty() {

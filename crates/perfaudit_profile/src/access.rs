@@ -91,7 +91,10 @@ pub fn descendants(root: u32) -> Vec<u32> {
             let Ok(text) = fs::read_to_string(path) else {
                 continue;
             };
-            for c in text.split_whitespace().filter_map(|w| w.parse::<u32>().ok()) {
+            for c in text
+                .split_whitespace()
+                .filter_map(|w| w.parse::<u32>().ok())
+            {
                 if c != root && !out.contains(&c) {
                     out.push(c);
                     queue.push(c);
@@ -144,7 +147,10 @@ mod tests {
 
     #[test]
     fn children_are_found() {
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let kids = descendants(std::process::id());
         let _ = child.kill();
         let _ = child.wait();

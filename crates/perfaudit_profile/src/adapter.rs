@@ -12,7 +12,7 @@
 //! and answers one tick request with one set of stacks, as py-spy's own sampler does.
 
 use crate::ProfileError;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -139,10 +139,7 @@ impl ProcessSpy {
     /// The stacks asked for by the last `request`; `None` when the thread is gone or took
     /// longer than `timeout`.
     pub fn collect(&self, timeout: Duration) -> Option<Reply> {
-        match self.reply.recv_timeout(timeout) {
-            Ok(r) => Some(r),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.reply.recv_timeout(timeout).ok()
     }
 }
 

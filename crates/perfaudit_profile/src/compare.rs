@@ -21,9 +21,8 @@ fn shares(f: &FunctionStat, p: &ScenarioProfile) -> Vec<f64> {
 }
 
 fn ms_per_request(f: &FunctionStat, p: &ScenarioProfile) -> Option<f64> {
-    (p.requests > 0 && p.profile.rate_hz > 0).then(|| {
-        f.self_samples as f64 / f64::from(p.profile.rate_hz) / p.requests as f64 * 1e3
-    })
+    (p.requests > 0 && p.profile.rate_hz > 0)
+        .then(|| f.self_samples as f64 / f64::from(p.profile.rate_hz) / p.requests as f64 * 1e3)
 }
 
 /// Changes of the scenarios both runs profiled, biggest share change first.
@@ -39,7 +38,13 @@ pub fn compare(
             continue;
         };
         let mut keys: Vec<(&str, &str)> = Vec::new();
-        for f in h.profile.functions.iter().take(TOP).chain(b.profile.functions.iter().take(TOP)) {
+        for f in h
+            .profile
+            .functions
+            .iter()
+            .take(TOP)
+            .chain(b.profile.functions.iter().take(TOP))
+        {
             if f.self_samples > 0 && !keys.contains(&(f.name.as_str(), f.file.as_str())) {
                 keys.push((&f.name, &f.file));
             }
@@ -57,7 +62,9 @@ pub fn compare(
             let head_share = hf.as_ref().map_or(0.0, |f| f.self_share);
             let delta_pp = (head_share - base_share) * 100.0;
             let p_value = match (&bf, &hf) {
-                (Some(x), Some(y)) if !x.per_second_self.is_empty() && !y.per_second_self.is_empty() => {
+                (Some(x), Some(y))
+                    if !x.per_second_self.is_empty() && !y.per_second_self.is_empty() =>
+                {
                     mann_whitney_u(&shares(y, h), &shares(x, b)).map(|m| m.p_value)
                 }
                 _ => None,
@@ -139,6 +146,9 @@ mod tests {
         assert!(c.iter().all(|c| c.verdict == "unchanged"));
         // Two seconds each: too few blocks to confirm a big change.
         let c = compare(&[scenario(20, 2)], &[scenario(50, 2)], 5.0, 0.01);
-        assert_eq!(c.iter().find(|c| c.name == "slow_fn").unwrap().verdict, "noise");
+        assert_eq!(
+            c.iter().find(|c| c.name == "slow_fn").unwrap().verdict,
+            "noise"
+        );
     }
 }

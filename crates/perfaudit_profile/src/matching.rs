@@ -21,8 +21,7 @@ pub fn same_file(file: &str, rel: &str) -> bool {
 
 fn frame_in_function(f: &Frame, rel: &str, span: &FunctionSpan) -> bool {
     let named = f.name == span.name
-        || f
-            .name
+        || f.name
             .rsplit_once('.')
             .is_some_and(|(_, last)| last == span.name);
     named && f.line >= span.start && f.line <= span.end && same_file(&f.file, rel)

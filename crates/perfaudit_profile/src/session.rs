@@ -8,7 +8,7 @@
 
 use crate::access;
 use crate::adapter::{self, ProcessSpy, SpyOptions};
-use crate::fold::{FrameRef, Folder};
+use crate::fold::{Folder, FrameRef};
 use crate::ProfileError;
 use perfaudit_model::profile::{Profile, ProfileEnd};
 use std::collections::HashSet;
@@ -87,7 +87,9 @@ impl Session {
             return Err(ProfileError::NativeUnsupported);
         }
         access::check_readable(spec.pid)?;
-        let opts = SpyOptions { native: spec.native };
+        let opts = SpyOptions {
+            native: spec.native,
+        };
         let deadline = Instant::now() + spec.attach_patience;
         let mut spies: Vec<ProcessSpy> = Vec::new();
         let mut attached: HashSet<u32> = HashSet::new();

@@ -58,7 +58,11 @@ fn shares_of_a_real_python_child() {
     spec.rate_hz = 200;
     spec.duration = Some(Duration::from_secs(3));
     let session = Session::start(spec).expect("attach");
-    assert!(session.python_version.starts_with('3'), "{}", session.python_version);
+    assert!(
+        session.python_version.starts_with('3'),
+        "{}",
+        session.python_version
+    );
     let p = session.wait(&|| false);
     assert_eq!(p.end, ProfileEnd::Completed);
     assert!(p.ticks > 200, "ticks {}", p.ticks);
@@ -78,7 +82,11 @@ fn shares_of_a_real_python_child() {
         .iter()
         .find(|f| f.name == "sleeper")
         .map_or(0, |f| f.self_samples);
-    assert!(sleeper_running < p.idle_samples, "{sleeper_running} vs {}", p.idle_samples);
+    assert!(
+        sleeper_running < p.idle_samples,
+        "{sleeper_running} vs {}",
+        p.idle_samples
+    );
     let (h, l) = (share("heavy"), share("light"));
     assert!(h + l > 0.5, "heavy {h} light {l}");
     assert!(h / l > 2.0 && h / l < 4.5, "ratio {}", h / l);

@@ -56,8 +56,8 @@ fn main() {
     if let Some(sel) = select {
         settings.enabled = sel
             .split(',')
-            .flat_map(|s| codes::matching(s).into_iter().map(|r| r.code))
-            .collect();
+            .filter_map(codes::selecting)
+            .fold(perfaudit_scan::rules::RuleSet::empty(), |a, b| a.union(b));
     }
     let rel = |p: &Path| -> String {
         p.strip_prefix(&root)

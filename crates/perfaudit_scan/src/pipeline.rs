@@ -11,7 +11,7 @@ use crate::deps::{self, manifests, mapping::DistIndex, FileImports};
 use crate::imports::{self, Classifier, ImportIndex, ImportRecord, ModuleNamer};
 use crate::inventory::{self, FileMeasure};
 use crate::python::parser::{self, ast, ParsedModule};
-use crate::rules::{self, codes, ModuleInput, ProjectIndex};
+use crate::rules::{self, ModuleInput, ProjectIndex, Rule};
 use crate::settings::ScanSettings;
 use crate::suppress::{parse_comment, SuppressMap};
 use crate::walk::{self, PyFile, WalkOptions};
@@ -154,7 +154,7 @@ pub fn analyze_source(
     }
     let s = cx.settings;
     let mut findings = Vec::new();
-    if s.is_enabled("PA502") {
+    if s.is_enabled(Rule::OversizedModule) {
         oversized(rel, &parsed, out.lines, s, &mut findings);
     }
     let input = ModuleInput {
@@ -193,14 +193,14 @@ fn suppressions(parsed: &ParsedModule, source: &str) -> SuppressMap {
 }
 
 fn rule_finding(
-    code: &str,
+    rule: Rule,
     rel: &str,
     line: u32,
     col: u32,
     message: String,
     help: String,
 ) -> Finding {
-    let meta = codes::lookup(code).expect("code in table");
+    let meta = rule.meta();
     Finding {
         code: meta.code.to_string(),
         name: meta.name.to_string(),
@@ -241,7 +241,7 @@ fn oversized(
     }
     if !why.is_empty() {
         out.push(rule_finding(
-            "PA502",
+            Rule::OversizedModule,
             rel,
             1,
             1,
@@ -537,7 +537,7 @@ pub fn scan(
             None
         };
         if supp.is_some_and(|s| s.suppresses(f.line, &f.code)) {
-            if settings.is_enabled(&f.code) {
+            if settings.is_code_enabled(&f.code) {
                 suppressed += 1;
             }
             continue;
@@ -546,7 +546,8 @@ pub fn scan(
     }
 
     // Select / ignore / per-file-ignores, in one place for every finding.
-    findings.retain(|f| settings.is_enabled(&f.code) && !settings.path_ignores(&f.path, &f.code));
+    findings
+        .retain(|f| settings.is_code_enabled(&f.code) && !settings.path_ignores(&f.path, &f.code));
     findings.sort_by(|a, b| {
         a.path
             .cmp(&b.path)

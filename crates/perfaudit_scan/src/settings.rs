@@ -3,9 +3,9 @@
 
 use crate::config::ScanConfig;
 use crate::pathglob::PathGlobs;
-use crate::rules::{codes, RuleSettings};
+use crate::rules::{codes, Rule, RuleSet, RuleSettings};
 use perfaudit_model::Severity;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -15,7 +15,7 @@ pub struct ScanSettings {
     pub excludes: PathGlobs,
     /// Per-path ignores: glob set and, per pattern, the ignored code prefixes.
     pub per_file_ignores: PathGlobs,
-    pub per_file_codes: Vec<Vec<String>>,
+    pub per_file_codes: Vec<RuleSet>,
     pub max_module_lines: u64,
     pub max_module_definitions: u64,
     pub max_file_bytes: u64,
@@ -70,25 +70,38 @@ pub struct CliOverrides {
     pub python_env: Option<PathBuf>,
 }
 
-/// Expand selectors (codes, prefixes, `ALL`) into codes; an unknown selector is an error.
-pub fn expand(selectors: &[String], what: &str) -> Result<BTreeSet<&'static str>, String> {
-    let mut out = BTreeSet::new();
+/// Expand selectors (codes, prefixes, `ALL`) with `matcher` into a rule set; a selector that
+/// names no rule is an error naming it, with a suggestion when one is close.
+fn expand_with(
+    selectors: &[String],
+    what: &str,
+    matcher: fn(&str) -> Option<RuleSet>,
+) -> Result<RuleSet, String> {
+    let mut out = RuleSet::empty();
     for s in selectors {
         for part in s.split(',') {
             let part = part.trim();
             if part.is_empty() {
                 continue;
             }
-            let m = codes::matching(part);
-            if m.is_empty() {
-                return Err(format!(
-                    "{what}: unknown rule code or prefix `{part}` (see `perfaudit rule`)"
-                ));
+            match matcher(part) {
+                Some(m) => out = out.union(m),
+                None => return Err(codes::unknown_selector_message(what, part)),
             }
-            out.extend(m.into_iter().map(|r| r.code));
         }
     }
     Ok(out)
+}
+
+/// The rules that `ignore`-like selectors name (opt-in rules included in prefixes).
+pub fn expand(selectors: &[String], what: &str) -> Result<RuleSet, String> {
+    expand_with(selectors, what, codes::matching)
+}
+
+/// The rules that `select` selectors turn on: `ALL` is every rule, opt-in ones included; a
+/// prefix leaves the opt-in rules out; a full code is that rule.
+pub fn expand_select(selectors: &[String], what: &str) -> Result<RuleSet, String> {
+    expand_with(selectors, what, codes::selecting)
 }
 
 impl ScanSettings {
@@ -98,29 +111,18 @@ impl ScanSettings {
         let empty = ScanConfig::default();
         let cfg = cfg.unwrap_or(&empty);
         let mut s = ScanSettings::default();
-        let select: Vec<String> = if !cli.select.is_empty() {
-            cli.select.clone()
-        } else if let Some(sel) = &cfg.select {
-            sel.clone()
+        let select = if !cli.select.is_empty() {
+            Some(&cli.select)
         } else {
-            vec!["ALL".to_string()]
+            cfg.select.as_ref()
         };
-        let mut enabled = expand(&select, "select")?;
-        // Opt-in rules (measured precision below the bar) run only when named by full code.
-        for code in crate::rules::OPT_IN {
-            let named = select
-                .iter()
-                .flat_map(|s| s.split(','))
-                .any(|s| s.trim().eq_ignore_ascii_case(code));
-            if !named {
-                enabled.remove(code);
-            }
-        }
+        let mut enabled = match select {
+            Some(sel) => expand_select(sel, "select")?,
+            None => RuleSet::default_enabled(),
+        };
         let mut ignore = cfg.ignore.clone().unwrap_or_default();
         ignore.extend(cli.ignore.iter().cloned());
-        for code in expand(&ignore, "ignore")? {
-            enabled.remove(code);
-        }
+        enabled = enabled.subtract(expand(&ignore, "ignore")?);
         s.rules.enabled = enabled;
         let mut exclude = cfg.exclude.clone().unwrap_or_default();
         exclude.extend(cli.exclude.iter().cloned());
@@ -130,9 +132,7 @@ impl ScanSettings {
             s.per_file_ignores =
                 PathGlobs::new(&pats).map_err(|e| format!("per-file-ignores: {e}"))?;
             for codes in pfi.values() {
-                let expanded = expand(codes, "per-file-ignores")?;
-                s.per_file_codes
-                    .push(expanded.into_iter().map(|c| c.to_string()).collect());
+                s.per_file_codes.push(expand(codes, "per-file-ignores")?);
             }
         }
         if let Some(f) = &cfg.fail_on {
@@ -172,8 +172,13 @@ impl ScanSettings {
         Ok(s)
     }
 
-    pub fn is_enabled(&self, code: &str) -> bool {
-        self.rules.is_enabled(code)
+    pub fn is_enabled(&self, rule: Rule) -> bool {
+        self.rules.is_enabled(rule)
+    }
+
+    /// Is the rule of this finding code enabled? Unknown codes are not.
+    pub fn is_code_enabled(&self, code: &str) -> bool {
+        self.rules.enabled.contains_code(code)
     }
 
     /// Is `code` ignored for this path by `per-file-ignores`?
@@ -184,7 +189,7 @@ impl ScanSettings {
         self.per_file_ignores
             .matching_patterns(rel)
             .into_iter()
-            .any(|i| self.per_file_codes[i].iter().any(|c| c == code))
+            .any(|i| self.per_file_codes[i].contains_code(code))
     }
 }
 
@@ -195,20 +200,85 @@ mod tests {
     #[test]
     fn opt_in_rules_run_only_when_named() {
         let default = ScanSettings::resolve(&CliOverrides::default(), None).unwrap();
-        assert!(!default.rules.is_enabled("PA309"));
-        assert!(default.rules.is_enabled("PA308"));
+        assert!(!default.rules.is_enabled(Rule::FilterOrSortWithoutIndex));
+        assert!(default.rules.is_enabled(Rule::ForeignKeyWithoutIndex));
         let prefix = CliOverrides {
             select: vec!["PA3".into()],
             ..Default::default()
         };
         let s = ScanSettings::resolve(&prefix, None).unwrap();
-        assert!(!s.rules.is_enabled("PA309"));
+        assert!(!s.rules.is_enabled(Rule::FilterOrSortWithoutIndex));
         let named = CliOverrides {
             select: vec!["ALL,pa309".into()],
             ..Default::default()
         };
         let s = ScanSettings::resolve(&named, None).unwrap();
-        assert!(s.rules.is_enabled("PA309") && s.rules.is_enabled("PA101"));
+        assert!(
+            s.rules.is_enabled(Rule::FilterOrSortWithoutIndex)
+                && s.rules.is_enabled(Rule::BlockingSleepInAsync)
+        );
+    }
+
+    #[test]
+    fn all_means_all_opt_in_rules_included() {
+        let all = CliOverrides {
+            select: vec!["ALL".into()],
+            ..Default::default()
+        };
+        let s = ScanSettings::resolve(&all, None).unwrap();
+        assert_eq!(s.rules.enabled, RuleSet::all());
+        assert!(s.is_enabled(Rule::FilterOrSortWithoutIndex));
+        // An ignored prefix takes the opt-in rule out too.
+        let ignored = CliOverrides {
+            select: vec!["ALL".into()],
+            ignore: vec!["PA3".into()],
+            ..Default::default()
+        };
+        let s = ScanSettings::resolve(&ignored, None).unwrap();
+        assert!(!s.is_enabled(Rule::FilterOrSortWithoutIndex));
+        assert!(!s.is_enabled(Rule::QueryInLoop) && s.is_enabled(Rule::RedisKeys));
+    }
+
+    #[test]
+    fn unknown_codes_are_errors_with_a_suggestion() {
+        let typo = CliOverrides {
+            select: vec!["PA101,PA3011".into()],
+            ..Default::default()
+        };
+        let err = ScanSettings::resolve(&typo, None).unwrap_err();
+        assert!(
+            err.contains("select: unknown rule code or prefix `PA3011`"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `PA301`?"), "{err}");
+        let ignore = CliOverrides {
+            ignore: vec!["unused-imports".into()],
+            ..Default::default()
+        };
+        let err = ScanSettings::resolve(&ignore, None).unwrap_err();
+        assert!(
+            err.starts_with("ignore:") && err.contains("PA503 (unused-import)"),
+            "{err}"
+        );
+        let cfg = ScanConfig {
+            per_file_ignores: Some(
+                [("tests/**".to_string(), vec!["PA5O3".to_string()])]
+                    .into_iter()
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        let err = ScanSettings::resolve(&CliOverrides::default(), Some(&cfg)).unwrap_err();
+        assert!(
+            err.starts_with("per-file-ignores:") && err.contains("`PA503`"),
+            "{err}"
+        );
+        let cfg = ScanConfig {
+            select: Some(vec!["PA99".into()]),
+            ..Default::default()
+        };
+        let err = ScanSettings::resolve(&CliOverrides::default(), Some(&cfg)).unwrap_err();
+        assert!(err.contains("`PA99`"), "{err}");
     }
 
     #[test]
@@ -219,15 +289,23 @@ mod tests {
             ..Default::default()
         };
         let s = ScanSettings::resolve(&CliOverrides::default(), Some(&cfg)).unwrap();
-        assert!(s.is_enabled("PA503") && !s.is_enabled("PA502") && !s.is_enabled("PA101"));
+        assert!(
+            s.is_enabled(Rule::UnusedImport)
+                && !s.is_enabled(Rule::OversizedModule)
+                && !s.is_enabled(Rule::BlockingSleepInAsync)
+        );
         let cli = CliOverrides {
             select: vec!["PA1,PA503".into()],
             ignore: vec!["PA105".into()],
             ..Default::default()
         };
         let s = ScanSettings::resolve(&cli, Some(&cfg)).unwrap();
-        assert!(s.is_enabled("PA101") && s.is_enabled("PA503") && !s.is_enabled("PA105"));
-        assert!(!s.is_enabled("PA504"));
+        assert!(
+            s.is_enabled(Rule::BlockingSleepInAsync)
+                && s.is_enabled(Rule::UnusedImport)
+                && !s.is_enabled(Rule::SequentialAwaitInLoop)
+        );
+        assert!(!s.is_enabled(Rule::UndeclaredDependency));
         let bad = CliOverrides {
             select: vec!["XY1".into()],
             ..Default::default()

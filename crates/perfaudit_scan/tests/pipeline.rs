@@ -3,6 +3,7 @@
 //! dependency rules are selected.
 
 use perfaudit_scan::pipeline::scan;
+use perfaudit_scan::rules::Rule;
 use perfaudit_scan::settings::ScanSettings;
 use std::path::Path;
 
@@ -128,7 +129,10 @@ fn dependency_rules_alone_skip_the_module_rules_and_agree_with_a_full_scan() {
     let dir = service();
     let deps_codes = ["PA502", "PA504", "PA505", "PA506"];
     let mut only = ScanSettings::default();
-    only.rules.enabled = deps_codes.iter().copied().collect();
+    only.rules.enabled = deps_codes
+        .iter()
+        .map(|c| Rule::from_code(c).unwrap())
+        .collect();
     let only = report(dir.path(), &only);
     let full = report(dir.path(), &ScanSettings::default());
     let pick = |doc: &serde_json::Value| findings_of(doc, &deps_codes);
@@ -158,7 +162,7 @@ fn start_up_rules_alone_skip_the_facts_pass_and_agree_with_a_full_scan() {
     let dir = service();
     let codes = ["PA501", "PA502", "PA503", "PA504", "PA505", "PA506"];
     let mut only = ScanSettings::default();
-    only.rules.enabled = codes.iter().copied().collect();
+    only.rules.enabled = codes.iter().map(|c| Rule::from_code(c).unwrap()).collect();
     assert!(!only.rules.needs_project_index());
     let only = report(dir.path(), &only);
     let full = report(dir.path(), &ScanSettings::default());

@@ -2,10 +2,8 @@
 //! metrics KPIs and regression verdicts are computed from.
 
 use perfaudit_model::histogram::Histogram;
+pub use perfaudit_model::project::{bench_section, imports_section, load_section, monitor_section};
 use perfaudit_model::run::*;
-pub use perfaudit_report::html::convert::{
-    bench_section, imports_section, load_section, monitor_section,
-};
 use std::collections::BTreeMap;
 
 fn metric(value: f64, unit: &str, better: Better, distribution: Option<Distribution>) -> Metric {
@@ -205,6 +203,30 @@ pub fn metrics(run: &RunRecord, histograms: &[Histogram]) -> BTreeMap<String, Me
         m.insert(
             "rss.max".into(),
             metric(mon.rss_bytes_max, "bytes", Better::Lower, samples(rss)),
+        );
+        // The tree's memory: PSS (shared pages counted once) when smaps_rollup was readable,
+        // else the RSS sum (which counts a pre-fork server's shared pages once per process).
+        let pss: Option<Vec<f64>> = mon.samples.iter().map(|s| s.pss_bytes).collect();
+        let (mem_mean, mem_max, mem_samples) = match (mon.pss_bytes_mean, mon.pss_bytes_max, pss) {
+            (Some(mean), Some(max), Some(p)) => (mean, max, p),
+            _ => (
+                mon.rss_bytes_mean,
+                mon.rss_bytes_max,
+                mon.samples.iter().map(|s| s.rss_bytes).collect(),
+            ),
+        };
+        m.insert(
+            "memory.mean".into(),
+            metric(
+                mem_mean,
+                "bytes",
+                Better::Lower,
+                samples(mem_samples.clone()),
+            ),
+        );
+        m.insert(
+            "memory.max".into(),
+            metric(mem_max, "bytes", Better::Lower, samples(mem_samples)),
         );
         m.insert(
             "threads.max".into(),

@@ -3,8 +3,8 @@
 //! runs. The README's "perfaudit audit" section documents every key.
 
 use super::metrics::{catalog, suggest};
-use super::units::{parse_duration, parse_fraction, parse_quantity, Dim};
 use perfaudit_model::run::{Kpi, Op};
+use perfaudit_model::units::{parse_duration, parse_fraction, parse_quantity, Dim};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -23,8 +23,10 @@ pub struct RawConfig {
     /// The scan engine's own options (`perfaudit scan` reads the same table).
     pub scan: Option<perfaudit_scan::config::ScanConfig>,
     pub service: Option<ServiceSection>,
+    /// Each `[[load]]` table IS a `perfaudit load --scenario` file plus a name: every key a
+    /// scenario file can hold, with the same meaning.
     #[serde(default)]
-    pub load: Vec<Spanned<LoadSection>>,
+    pub load: Vec<Spanned<perfaudit_load::Scenario>>,
     #[serde(default)]
     pub bench: Vec<Spanned<BenchSection>>,
     #[serde(default)]
@@ -86,27 +88,6 @@ pub struct ServiceSection {
     pub ready_timeout: Option<String>,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoadSection {
-    pub name: Option<String>,
-    /// The URL to load (relative to the service), or, with `scenario`, its base URL.
-    pub url: Option<String>,
-    /// A `perfaudit load --scenario` file (several weighted endpoints, stages, templates);
-    /// the keys below override its values.
-    pub scenario: Option<String>,
-    pub method: Option<String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub body: Option<String>,
-    pub duration: Option<String>,
-    pub connections: Option<u32>,
-    /// Requests per second (open model); omitted: as fast as the connections go.
-    pub rate: Option<f64>,
-    pub timeout: Option<String>,
-    pub warmup: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,34 +232,13 @@ pub struct ServiceSettings {
     pub stop_timeout: Duration,
 }
 
+/// One `[[load]]`: a scenario (its base file already laid under it, file names absolute, the
+/// audit's defaults below it) and its name. The plan is built from it by
+/// [`super::stages::load_plan`] once the service's port is known.
 #[derive(Debug, Clone)]
 pub struct LoadSettings {
     pub name: String,
-    /// The URL (a path resolves against the service); with a scenario, its base URL.
-    pub url: Option<String>,
-    pub scenario: Option<PathBuf>,
-    /// The keys given explicitly (they override a scenario's values).
-    pub explicit: LoadOverrides,
-    pub method: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
-    pub duration: Duration,
-    pub connections: u32,
-    pub rate: Option<f64>,
-    pub timeout: Duration,
-    pub warmup: Duration,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LoadOverrides {
-    pub duration: Option<String>,
-    pub connections: Option<u32>,
-    pub rate: Option<f64>,
-    pub timeout: Option<String>,
-    pub warmup: Option<String>,
-    pub method: Option<String>,
-    pub body: Option<String>,
-    pub headers: BTreeMap<String, String>,
+    pub scenario: perfaudit_load::Scenario,
 }
 
 #[derive(Debug, Clone)]
@@ -547,89 +507,70 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
     let mut load = Vec::new();
     for l in &raw.load {
         let span = Some(l.span());
-        let l = l.get_ref();
-        if l.url.is_none() && l.scenario.is_none() {
+        let table = l.get_ref().clone();
+        let what = match &table.name {
+            Some(n) => format!("[[load]] `{n}`"),
+            None => "[[load]]".to_string(),
+        };
+        if table.url.is_none() && table.scenario.is_none() && table.endpoints.is_empty() {
             return Err(err_at(
                 span,
-                "[[load]] needs a `url` or a `scenario` file".into(),
+                format!("{what} needs a `url`, a `scenario` file or `[[load.endpoints]]`"),
             ));
         }
-        if let Some(u) = &l.url {
-            if service.is_none() && !u.starts_with("http") {
+        let file_stem = table.scenario.as_deref().map(|p| {
+            Path::new(p)
+                .file_stem()
+                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+        });
+        let table_url = table.url.clone();
+        let sc = table
+            .resolve(&base_dir)
+            .map_err(|e| err_at(span.clone(), format!("{what}: {e}")))?;
+        let absolute = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if service.is_none() {
+            let relative = match &sc.url {
+                Some(u) => !absolute(u),
+                None => !sc.endpoints.iter().any(|e| absolute(&e.url)),
+            };
+            if relative {
                 return Err(err_at(
                     span,
-                    format!("[[load]] url `{u}` is relative but there is no [service] to resolve it against"),
+                    format!(
+                        "{what} url `{}` is relative but there is no [service] to resolve it against",
+                        sc.url.as_deref().unwrap_or("/")
+                    ),
                 ));
             }
         }
-        let scenario = l.scenario.as_deref().map(rel);
-        if let Some(p) = &scenario {
-            perfaudit_load::Scenario::from_file(p)
-                .map_err(|e| err_at(span.clone(), format!("[[load]] scenario: {e}")))?;
-        }
-        let name = l.name.clone().unwrap_or_else(|| match (&l.url, &scenario) {
-            (Some(u), None) => name_from_url(u),
-            (_, Some(p)) => p
-                .file_stem()
-                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()),
-            (None, None) => "load".into(),
-        });
+        let name = sc
+            .name
+            .clone()
+            .or(file_stem)
+            .or_else(|| table_url.as_deref().map(name_from_url))
+            .unwrap_or_else(|| "load".into());
         if load.iter().any(|x: &LoadSettings| x.name == name) {
             return Err(err_at(
                 span,
                 format!("[[load]] name `{name}` is used twice; give each scenario a `name`"),
             ));
         }
-        let connections = l.connections.unwrap_or(4);
-        if connections == 0 {
-            return Err(err_at(
-                span,
-                "[[load]] connections must be at least 1".into(),
-            ));
-        }
-        if let Some(r) = l.rate {
-            if !(r > 0.0 && r.is_finite()) {
-                return Err(err_at(
-                    span,
-                    "[[load]] rate must be a positive number of requests per second".into(),
-                ));
-            }
-        }
-        let method = l
-            .method
-            .clone()
-            .unwrap_or_else(|| "GET".into())
-            .to_ascii_uppercase();
-        load.push(LoadSettings {
-            name,
-            url: l.url.clone(),
-            scenario,
-            explicit: LoadOverrides {
-                duration: l.duration.clone(),
-                connections: l.connections,
-                rate: l.rate,
-                timeout: l.timeout.clone(),
-                warmup: l.warmup.clone(),
-                method: l.method.clone(),
-                body: l.body.clone(),
-                headers: l.headers.clone(),
-            },
-            method,
-            headers: l
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            body: l.body.clone(),
-            duration: dur(&l.duration, Duration::from_secs(10), "[[load]] duration")
-                .map_err(|e| err_at(span.clone(), e.message))?,
-            connections,
-            rate: l.rate,
-            timeout: dur(&l.timeout, Duration::from_secs(10), "[[load]] timeout")
-                .map_err(|e| err_at(span.clone(), e.message))?,
-            warmup: dur(&l.warmup, Duration::ZERO, "[[load]] warmup")
-                .map_err(|e| err_at(span.clone(), e.message))?,
-        });
+        // The audit's defaults lie under everything: 4 connections (unless stages ramp the
+        // connections), 10 s.
+        let ramps_connections = sc.stages.iter().any(|st| st.connections.is_some());
+        let defaults = perfaudit_load::Scenario {
+            connections: (!ramps_connections).then_some(4),
+            ..perfaudit_load::Scenario::default()
+        };
+        let settings = LoadSettings {
+            name: name.clone(),
+            scenario: defaults.overlay(sc),
+        };
+        // Check everything now (durations, templates, data files, thresholds), against a
+        // stand-in port, so that a bad key fails before any stage runs.
+        super::stages::load_plan(&settings, service.as_ref().map(|_| 1))
+            .map_err(|e| err_at(span.clone(), format!("[[load]] `{name}`: {e}")))?;
+        load.push(settings);
     }
 
     let mut bench = Vec::new();
@@ -684,8 +625,8 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
         })
         .transpose()?;
 
-    let profile = super::profile::resolve(&raw.profile, service.as_ref())
-        .map_err(|e| err_at(None, e))?;
+    let profile =
+        super::profile::resolve(&raw.profile, service.as_ref()).map_err(|e| err_at(None, e))?;
 
     // KPIs: names from the catalog, targets in the metric's dimension.
     let names: Vec<String> = load.iter().map(|l| l.name.clone()).collect();
@@ -878,10 +819,14 @@ significance = 0.05
         let svc = s.service.unwrap();
         assert_eq!(svc.argv, ["python3", "app.py", "--port", "{port}"]);
         assert_eq!(s.load[0].name, "documents");
-        assert_eq!(s.load[0].explicit.connections, Some(2));
-        assert_eq!(s.load[1].explicit.connections, None);
-        assert_eq!(s.load[0].duration, Duration::from_secs(2));
-        assert_eq!(s.load[1].rate, Some(50.0));
+        assert_eq!(s.load[0].scenario.connections, Some(2));
+        assert_eq!(
+            s.load[1].scenario.connections,
+            Some(4),
+            "the audit's default"
+        );
+        assert_eq!(s.load[0].scenario.duration.as_deref(), Some("2s"));
+        assert_eq!(s.load[1].scenario.rate, Some(50.0));
         assert_eq!(s.kpis.len(), 5);
         assert_eq!(s.kpis[0].0.metric, "latency.p95", "document order kept");
         assert_eq!(s.kpis[0].0.target, 100.0);

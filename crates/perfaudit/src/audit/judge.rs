@@ -1,7 +1,7 @@
 //! KPI verdicts: each configured target against the measured metrics.
 
-use super::units::format_value;
 use perfaudit_model::run::{Kpi, KpiResult, KpiStatus, Metric, Op};
+use perfaudit_model::units::fmt_value as format_value;
 use std::collections::BTreeMap;
 
 /// Judge one KPI. `warn` is the optional stricter target; without one, a value within
@@ -68,6 +68,61 @@ pub fn judge_kpi(
         status,
         message,
     }
+}
+
+/// The thresholds of scenario `scenario` (from its file or its `[[load]]` table), as KPI
+/// results: `load.<scenario>[.<endpoint>].latency.p95` and so on, in the KPIs' units.
+pub fn threshold_kpis(
+    scenario: &str,
+    results: &[perfaudit_model::load::ThresholdResult],
+) -> Vec<KpiResult> {
+    results
+        .iter()
+        .map(|t| {
+            let (metric, value, unit) = match t.metric.as_str() {
+                "error_rate" | "errors" => ("error_rate".to_string(), t.actual * 100.0, "%"),
+                "rps" => ("rps".to_string(), t.actual, "req/s"),
+                "requests" => ("requests".to_string(), t.actual, "count"),
+                m => (
+                    format!("latency.{}", m.replace('.', "")),
+                    t.actual / 1e3,
+                    "ms",
+                ),
+            };
+            let scope = match &t.endpoint {
+                Some(e) => format!("load.{scenario}.{e}.{metric}"),
+                None => format!("load.{scenario}.{metric}"),
+            };
+            let shown = format_value(value, unit);
+            let (status, message) = if t.passed {
+                (
+                    KpiStatus::Pass,
+                    format!("{shown} meets the scenario threshold `{}`", t.expr),
+                )
+            } else if t.actual.is_nan() || (unit == "ms" && t.actual == 0.0 && !t.passed) {
+                (
+                    KpiStatus::Fail,
+                    format!(
+                        "the scenario threshold `{}` has no measurement (no request completed)",
+                        t.expr
+                    ),
+                )
+            } else {
+                (
+                    KpiStatus::Fail,
+                    format!("{shown} misses the scenario threshold `{}`", t.expr),
+                )
+            };
+            KpiResult {
+                metric: scope,
+                target: t.expr.clone(),
+                value: Some(value),
+                unit: unit.to_string(),
+                status,
+                message,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The metric catalog: every name a KPI or a regression verdict can refer to, with its
 //! dimension (which decides the unit) and which direction is better.
 
-use super::units::Dim;
 use perfaudit_model::run::Better;
+use perfaudit_model::units::Dim;
 
 pub const LATENCY_STATS: [&str; 8] = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
 
@@ -22,6 +22,8 @@ pub const GLOBAL: &[(&str, Dim, Better)] = &[
     ("cold_start", Dim::Time, Better::Lower),
     ("cpu.mean", Dim::Percent, Better::Lower),
     ("cpu.max", Dim::Percent, Better::Lower),
+    ("memory.mean", Dim::Bytes, Better::Lower),
+    ("memory.max", Dim::Bytes, Better::Lower),
     ("rss.mean", Dim::Bytes, Better::Lower),
     ("rss.max", Dim::Bytes, Better::Lower),
     ("threads.max", Dim::Count, Better::Lower),

@@ -11,7 +11,6 @@ pub mod pipeline;
 pub mod profile;
 pub mod service;
 pub mod stages;
-pub mod units;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

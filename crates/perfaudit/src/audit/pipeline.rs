@@ -125,111 +125,111 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
 
     // 3. The service, the load and the monitor.
     let mut histograms: Vec<Histogram> = Vec::new();
+    let mut thresholds: Vec<(String, Vec<perfaudit_model::load::ThresholdResult>)> = Vec::new();
     if let Some(svc) = &settings.service {
         ev.stage(&format!("service: starting `{}`", svc.display));
         let spawned = Instant::now();
         match Service::spawn(svc) {
             Err(e) => fail(&mut run, "service", format!("{e:#}")),
-            Ok(mut service) => {
-                match service.wait_ready(svc.ready_timeout, spawned) {
-                    Err(e) => {
-                        let tail = service.stderr_tail();
-                        let stopped = service.stop();
-                        run.service = Some(ServiceSection {
-                            command: svc.display.clone(),
-                            ready_url: service.ready_url.clone(),
-                            cold_start_s: 0.0,
-                            stopped,
-                            stderr_tail: tail,
-                        });
-                        fail(&mut run, "service", format!("{e:#}"));
-                    }
-                    Ok(cold) => {
-                        ev.stage(&format!(
-                            "service: pid {} ready at {} after {:.2}s (cold start)",
-                            service.pid,
-                            service.ready_url,
-                            cold.as_secs_f64()
-                        ));
-                        let phase_start = unix_ms();
-                        let monitor = settings.monitor.as_ref().and_then(|m| {
-                            match super::stages::start_monitor(service.pid, m) {
+            Ok(mut service) => match service.wait_ready(svc.ready_timeout, spawned) {
+                Err(e) => {
+                    let tail = service.stderr_tail();
+                    let stopped = service.stop();
+                    run.service = Some(ServiceSection {
+                        command: svc.display.clone(),
+                        ready_url: service.ready_url.clone(),
+                        cold_start_s: 0.0,
+                        stopped,
+                        stderr_tail: tail,
+                    });
+                    fail(&mut run, "service", format!("{e:#}"));
+                }
+                Ok(cold) => {
+                    ev.stage(&format!(
+                        "service: pid {} ready at {} after {:.2}s (cold start)",
+                        service.pid,
+                        service.ready_url,
+                        cold.as_secs_f64()
+                    ));
+                    let phase_start = unix_ms();
+                    let monitor =
+                        settings
+                            .monitor
+                            .as_ref()
+                            .and_then(|m| match super::stages::start_monitor(service.pid, m) {
                                 Ok(h) => Some(h),
                                 Err(e) => {
                                     fail(&mut run, "monitor", e);
                                     None
                                 }
-                            }
-                        });
-                        let mut profiler =
-                            settings.profile.as_ref().map(super::profile::Profiler::new);
-                        for l in &settings.load {
-                            if super::interrupted() {
-                                break;
-                            }
-                            let session = profiler.as_mut().and_then(|p| {
-                                match p.attach(service.pid) {
-                                    Ok(s) => Some(s),
-                                    Err(e) if p.explicit() => {
-                                        fail(&mut run, &format!("profile {}", l.name), e);
-                                        None
-                                    }
-                                    Err(e) => {
-                                        ev.stage(&format!("profile: not profiled: {e}"));
-                                        None
-                                    }
-                                }
                             });
-                            if let Some(s) = &session {
-                                s.begin();
+                    let mut profiler = settings.profile.as_ref().map(super::profile::Profiler::new);
+                    for l in &settings.load {
+                        if super::interrupted() {
+                            break;
+                        }
+                        let session = profiler.as_mut().and_then(|p| match p.attach(service.pid) {
+                            Ok(s) => Some(s),
+                            Err(e) if p.explicit() => {
+                                fail(&mut run, &format!("profile {}", l.name), e);
+                                None
                             }
-                            match load_one(l, service.port, ev) {
-                                Ok(r) => {
-                                    ev.stage(&format!(
-                                        "load {}: {} requests, {:.1} req/s, p95 {:.1}ms, errors {:.2}%",
-                                        l.name,
-                                        r.requests,
-                                        r.rps,
-                                        r.latency_us.p95 as f64 / 1e3,
-                                        r.error_rate * 100.0
-                                    ));
-                                    let section = collect::load_section(&l.name, &r, phase_start);
-                                    if let (Some(p), Some(s)) = (profiler.as_mut(), session) {
-                                        p.finish_scenario(s, &section);
-                                    }
-                                    run.load.push(section);
-                                    histograms.push(r.histogram.clone());
+                            Err(e) => {
+                                ev.stage(&format!("profile: not profiled: {e}"));
+                                None
+                            }
+                        });
+                        if let Some(s) = &session {
+                            s.begin();
+                        }
+                        match load_one(l, service.port, ev) {
+                            Ok(r) => {
+                                ev.stage(&format!(
+                                    "load {}: {} requests, {:.1} req/s, p95 {:.1}ms, errors {:.2}%",
+                                    l.name,
+                                    r.requests,
+                                    r.rps,
+                                    r.latency_us.p95 as f64 / 1e3,
+                                    r.error_rate * 100.0
+                                ));
+                                thresholds.push((l.name.clone(), r.thresholds.clone()));
+                                let section = collect::load_section(&l.name, &r, phase_start);
+                                if let (Some(p), Some(s)) = (profiler.as_mut(), session) {
+                                    p.finish_scenario(s, &section);
                                 }
-                                Err(e) => fail(&mut run, &format!("load {}", l.name), e),
+                                run.load.push(section);
+                                histograms.push(r.histogram.clone());
                             }
+                            Err(e) => fail(&mut run, &format!("load {}", l.name), e),
                         }
-                        run.profile = profiler.map(|p| {
-                            let root = settings.scan.as_ref().map(|s| s.root.as_path());
-                            p.finish(run.scan.as_ref(), root)
-                        });
-                        if let Some(h) = monitor {
-                            let report = h.stop();
-                            run.monitor = Some(collect::monitor_section(&report, phase_start));
-                        }
-                        let tail = service.stderr_tail();
-                        let stopped = service.stop();
-                        ev.stage(&format!("service: {stopped}"));
-                        run.service = Some(ServiceSection {
-                            command: svc.display.clone(),
-                            ready_url: service.ready_url.clone(),
-                            cold_start_s: cold.as_secs_f64(),
-                            stopped,
-                            stderr_tail: tail,
-                        });
                     }
+                    run.profile = profiler.map(|p| {
+                        let root = settings.scan.as_ref().map(|s| s.root.as_path());
+                        p.finish(run.scan.as_ref(), root)
+                    });
+                    if let Some(h) = monitor {
+                        let report = h.stop();
+                        run.monitor = Some(collect::monitor_section(&report, phase_start));
+                    }
+                    let tail = service.stderr_tail();
+                    let stopped = service.stop();
+                    ev.stage(&format!("service: {stopped}"));
+                    run.service = Some(ServiceSection {
+                        command: svc.display.clone(),
+                        ready_url: service.ready_url.clone(),
+                        cold_start_s: cold.as_secs_f64(),
+                        stopped,
+                        stderr_tail: tail,
+                    });
                 }
-            }
+            },
         }
     } else {
         for l in &settings.load {
             match load_one(l, None, ev) {
                 Ok(r) => {
                     let start = r.started_unix_ms;
+                    thresholds.push((l.name.clone(), r.thresholds.clone()));
                     run.load.push(collect::load_section(&l.name, &r, start));
                     histograms.push(r.histogram.clone());
                 }
@@ -245,6 +245,10 @@ pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
         .iter()
         .map(|(k, warn)| judge_kpi(k, *warn, &run.metrics))
         .collect();
+    // A scenario's own thresholds are judged like KPIs (and fail the audit like them).
+    for (name, ts) in &thresholds {
+        run.kpis.extend(super::judge::threshold_kpis(name, ts));
+    }
     run.duration_s = t0.elapsed().as_secs_f64();
     run.status = if !run.errors.is_empty() {
         RunStatus::Error

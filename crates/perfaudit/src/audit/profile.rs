@@ -44,8 +44,16 @@ pub struct ProfileConfig {
 }
 
 const PYTHON_SERVERS: [&str; 10] = [
-    "gunicorn", "uvicorn", "hypercorn", "daphne", "granian", "flask", "fastapi", "waitress-serve",
-    "celery", "django-admin",
+    "gunicorn",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "granian",
+    "flask",
+    "fastapi",
+    "waitress-serve",
+    "celery",
+    "django-admin",
 ];
 
 /// Whether a service command runs Python (its program, or the program a wrapper runs).
@@ -209,7 +217,9 @@ pub fn function_changes(
     alpha: f64,
 ) -> Vec<perfaudit_model::profile::FunctionChange> {
     match (&base.profile, &head.profile) {
-        (Some(b), Some(h)) => perfaudit_profile::compare::compare(&b.scenarios, &h.scenarios, 2.0, alpha),
+        (Some(b), Some(h)) => {
+            perfaudit_profile::compare::compare(&b.scenarios, &h.scenarios, 2.0, alpha)
+        }
         _ => Vec::new(),
     }
 }

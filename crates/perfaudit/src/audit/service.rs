@@ -1,14 +1,16 @@
-//! The service under test: started in its own process group, watched until its ready URL
-//! answers (cold start), stopped with its stop signal and then SIGKILL, always: on success, on
-//! error (the guard's `Drop`), on Ctrl-C/SIGTERM (the signal thread, through `ServiceRegistry`),
-//! and when perfaudit itself is killed (`PR_SET_PDEATHSIG` on Linux).
+//! The service under test: started in its own process group under a supervisor watchdog
+//! (`perfaudit_bench::watchdog`, a child subreaper that is the service's parent), watched until
+//! its ready URL answers (cold start), stopped with its stop signal and then SIGKILL, always: on
+//! success, on error (the guard's `Drop`), on Ctrl-C/SIGTERM (the signal thread, through
+//! `SERVICE_PGID`), and when perfaudit itself is killed, SIGKILL included (the watchdog sees its
+//! pipe from perfaudit close and kills the whole tree, daemonized and `setsid` processes too).
 
 use super::config::ServiceSettings;
+use perfaudit_bench::watchdog::Supervised;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,7 +77,7 @@ pub fn resolve_url(url: &str, port: Option<u16>) -> String {
 }
 
 pub struct Service {
-    child: Child,
+    sup: Supervised,
     pub pid: u32,
     pub port: Option<u16>,
     pub display: String,
@@ -127,39 +129,24 @@ impl Service {
         for (k, v) in &s.env {
             cmd.env(k, subst(v, p));
         }
-        cmd.process_group(0);
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                #[cfg(target_os = "linux")]
-                {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    // The parent may have died between fork and prctl.
-                    if libc::getppid() == 1 {
-                        libc::_exit(1);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let mut child = cmd.spawn().map_err(|e| {
+        let mut sup = Supervised::spawn(&cmd, Stdio::piped(), Stdio::piped()).map_err(|e| {
             anyhow::anyhow!(
                 "cannot start the service `{}` in {}: {e}",
                 s.display,
                 s.cwd.display()
             )
         })?;
-        let pid = child.id();
+        let pid = sup.pid();
         SERVICE_PGID.store(pid as i32, Ordering::SeqCst);
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        if let Some(out) = child.stdout.take() {
+        if let Some(out) = sup.take_stdout() {
             tail_reader(out, Arc::new(Mutex::new(VecDeque::new())));
         }
-        if let Some(err) = child.stderr.take() {
+        if let Some(err) = sup.take_stderr() {
             tail_reader(err, tail.clone());
         }
         Ok(Service {
-            child,
+            sup,
             pid,
             port,
             display: s.display.clone(),
@@ -182,7 +169,7 @@ impl Service {
     pub fn wait_ready(&mut self, timeout: Duration, started: Instant) -> anyhow::Result<Duration> {
         let deadline = started + timeout;
         loop {
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = self.sup.try_wait() {
                 std::thread::sleep(Duration::from_millis(50)); // let the stderr reader catch up
                 let tail = self.stderr_tail();
                 let last: Vec<&String> = tail
@@ -226,39 +213,37 @@ impl Service {
         }
     }
 
-    /// Stop the whole process group: the stop signal, then SIGKILL after the stop timeout.
+    /// Stop the whole process group: the stop signal, then SIGKILL after the stop timeout; then
+    /// the watchdog kills whatever of the tree is left (processes that left the group).
     pub fn stop(&mut self) -> String {
-        if let Some(s) = &self.stopped {
-            SERVICE_PGID.store(0, Ordering::SeqCst);
-            kill_group(self.pid as i32, libc::SIGKILL, Duration::from_millis(200));
-            let _ = self.child.wait();
-            return s.clone();
-        }
         SERVICE_PGID.store(0, Ordering::SeqCst);
+        if let Some(s) = &self.stopped {
+            let s = s.clone();
+            self.finish_tree();
+            return s;
+        }
         let pgid = self.pid as i32;
+        // SAFETY: a signal to the process group we created.
         unsafe {
             libc::kill(-pgid, self.stop_signal);
         }
-        let deadline = Instant::now() + self.stop_timeout;
-        let mut how = None;
-        while Instant::now() < deadline {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                how = Some(st);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let desc = match how {
+        let how = self.sup.wait_timeout(self.stop_timeout);
+        let mut desc = match how {
             Some(st) => {
-                // The leader is gone; make sure no member of its group survives it.
+                // The leader is gone; no member of its group may survive it.
                 if group_alive(pgid) {
                     kill_group(pgid, libc::SIGKILL, Duration::from_millis(500));
                 }
                 format!("stopped by {} ({st})", signal_name(self.stop_signal))
             }
             None => {
-                kill_group(pgid, libc::SIGKILL, Duration::from_secs(2));
-                let _ = self.child.wait();
+                // SAFETY: as above.
+                unsafe {
+                    libc::kill(-pgid, libc::SIGKILL);
+                }
+                // The watchdog reaps the leader and reports at once: no polling of a dead,
+                // unreaped leader.
+                let _ = self.sup.wait_timeout(Duration::from_secs(2));
                 format!(
                     "killed: did not stop within {:.1?} of {}",
                     self.stop_timeout,
@@ -266,8 +251,21 @@ impl Service {
                 )
             }
         };
+        let strays = self.finish_tree();
+        if strays > 0 {
+            desc.push_str(&format!(
+                "; {strays} process{} that had left the service's process group (daemonized or setsid) killed",
+                if strays == 1 { "" } else { "es" }
+            ));
+        }
         self.stopped = Some(desc.clone());
         desc
+    }
+
+    /// Close the watchdog: it SIGKILLs every process still in the service's tree and reports
+    /// how many had left the process group.
+    fn finish_tree(&mut self) -> u32 {
+        self.sup.kill_tree()
     }
 }
 
@@ -275,8 +273,8 @@ impl Drop for Service {
     fn drop(&mut self) {
         if self.stopped.is_none() {
             self.stop();
-        } else if group_alive(self.pid as i32) {
-            kill_group(self.pid as i32, libc::SIGKILL, Duration::from_millis(500));
+        } else {
+            self.finish_tree();
         }
     }
 }

@@ -7,17 +7,7 @@ use perfaudit_model::run::{BenchSection, FindingView, ImportsSection, ScanSectio
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// Quote a word for `sh`.
-fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+use perfaudit_bench::quote_word as sh_quote;
 
 /// Lines of code shown before and after a finding's line.
 const CONTEXT_LINES: u32 = 2;
@@ -126,70 +116,31 @@ pub fn start_monitor(
     perfaudit_monitor::Monitor::start(spec).map_err(|e| e.to_string())
 }
 
-/// The plan of one `[[load]]`: a URL, or a scenario file overridden by the keys given.
+/// The plan of one `[[load]]`, built by the same code as `perfaudit load --scenario`: its
+/// URLs resolved against the service (`{port}` substituted; a path is relative to the
+/// service), then [`perfaudit_load::Scenario::build`].
 pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
-    use perfaudit_load::{Pacing, RateSchedule, Scenario, Template};
-    if let Some(path) = &l.scenario {
-        let file = Scenario::from_file(path).map_err(|e| e.to_string())?;
-        let e = &l.explicit;
-        let base = match (&l.url, port) {
-            (Some(u), _) => Some(resolve_url(u, port)),
-            (None, Some(_)) if file.url.is_none() => Some(resolve_url("/", port)),
-            _ => None,
-        };
-        let over = Scenario {
-            url: base,
-            connections: e.connections,
-            duration: e.duration.clone(),
-            rate: e.rate,
-            timeout: e.timeout.clone(),
-            warmup: e.warmup.clone(),
-            method: e.method.clone(),
-            body: e.body.clone(),
-            headers: e.headers.clone(),
-            ..Scenario::default()
-        };
-        let mut file = file;
-        // `{port}` in the scenario's own URLs points at the service.
-        if let (Some(p), Some(u)) = (port, file.url.as_mut()) {
-            *u = super::service::subst(u, p);
-        }
-        if let Some(p) = port {
-            for ep in &mut file.endpoints {
-                ep.url = super::service::subst(&ep.url, p);
-            }
-        }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut plan = file.overlay(over).build(dir).map_err(|e| e.to_string())?;
-        if plan.duration.is_none() && plan.requests.is_none() {
-            plan.duration = Some(l.duration);
-        }
-        plan.validate().map_err(|e| e.to_string())?;
-        return Ok(plan);
-    }
-    let url = resolve_url(l.url.as_deref().unwrap_or("/"), port);
-    let mut plan = perfaudit_load::LoadPlan::for_url(&url).map_err(|e| e.to_string())?;
-    if let Some(ep) = plan.endpoints.first_mut() {
-        ep.name = l.name.clone();
-        ep.method = l.method.clone();
-        ep.headers = l
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), Template::literal(v)))
-            .collect();
-        if let Some(b) = &l.body {
-            ep.body = Template::literal(b);
-        }
-    }
-    plan.connections = l.connections;
-    plan.threads = perfaudit_load::default_threads().min(l.connections).max(1);
-    plan.duration = Some(l.duration);
-    plan.warmup = l.warmup;
-    plan.timeout = l.timeout;
-    plan.pacing = match l.rate {
-        Some(r) => Pacing::Rate(RateSchedule::constant(r)),
-        None => Pacing::Closed,
+    let mut sc = l.scenario.clone();
+    let service_url = |u: &str| resolve_url(u, port);
+    sc.url = match (&sc.url, port) {
+        (Some(u), _) => Some(service_url(u)),
+        (None, Some(_)) => Some(service_url("/")),
+        (None, None) => None,
     };
+    if let Some(p) = port {
+        for ep in &mut sc.endpoints {
+            ep.url = super::service::subst(&ep.url, p);
+        }
+    }
+    let threads_given = sc.threads.is_some();
+    // File names are absolute already; "." is only the fallback for none.
+    let mut plan = sc.build(Path::new(".")).map_err(|e| e.to_string())?;
+    if plan.endpoints.len() == 1 && sc.endpoints.is_empty() {
+        plan.endpoints[0].name = l.name.clone();
+    }
+    if !threads_given {
+        plan.threads = plan.threads.min(plan.connections).max(1);
+    }
     plan.validate().map_err(|e| e.to_string())?;
     Ok(plan)
 }

@@ -4,7 +4,7 @@
 //! 2 if the audit could not run.
 
 use crate::audit::{self, config, pipeline, service};
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::{write_atomically, OutputPolicy};
 use anyhow::Context;
@@ -12,13 +12,14 @@ use clap::Args;
 use perfaudit_history::{History, RunRef};
 use perfaudit_model::run::{RunRecord, RunStatus, Verdict};
 use perfaudit_report::style::Style;
+use perfaudit_report::{DocumentFormat, RunFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Formats (--format): text (default), json, markdown, html, junit, openmetrics.\nExit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
+    after_help = "Exit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
 )]
 pub struct AuditArgs {
     /// Directory holding perfaudit.toml [default: .].
@@ -55,50 +56,39 @@ pub struct AuditArgs {
     /// .xml (JUnit), .prom or .om (OpenMetrics), .txt. Repeatable.
     #[arg(long = "report", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
-}
 
-pub const FORMATS: [Format; 6] = [
-    Format::Text,
-    Format::Json,
-    Format::Markdown,
-    Format::Html,
-    Format::Junit,
-    Format::Openmetrics,
-];
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<RunFormat>())]
+    pub format: Option<RunFormat>,
+}
 
 /// Render a run in one of the run formats.
 pub fn render_run(
     w: &mut dyn Write,
     run: &RunRecord,
-    f: Format,
+    f: RunFormat,
     color: bool,
 ) -> std::io::Result<()> {
-    match f {
-        Format::Json => perfaudit_report::json::write(w, run),
-        Format::Markdown => perfaudit_report::markdown::run::write(w, run),
-        Format::Html => perfaudit_report::html::run::write(w, run),
-        Format::Junit => perfaudit_report::junit::write_run(w, run),
-        Format::Openmetrics => perfaudit_report::openmetrics::run::write(w, run),
-        _ => perfaudit_report::text::run::write(w, run, &Style::new(color)),
-    }
+    perfaudit_report::render::run(w, run, f, Style::new(color))
 }
 
-fn format_of_path(p: &Path) -> anyhow::Result<Format> {
+/// The run format a `--report FILE`'s extension names.
+fn format_of_path(p: &Path) -> anyhow::Result<RunFormat> {
     let ext = p
         .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .map(|e| e.to_string_lossy())
         .unwrap_or_default();
-    Ok(match ext.as_str() {
-        "html" | "htm" => Format::Html,
-        "md" | "markdown" => Format::Markdown,
-        "json" => Format::Json,
-        "xml" => Format::Junit,
-        "prom" | "om" => Format::Openmetrics,
-        "txt" => Format::Text,
-        _ => anyhow::bail!(
-            "--report {}: cannot tell the format from the extension (use .html, .md, .json, .xml, .prom, .om or .txt)",
-            p.display()
-        ),
+    RunFormat::from_extension(&ext).with_context(|| {
+        let known: Vec<String> = RunFormat::ALL
+            .iter()
+            .flat_map(|f| f.format().extensions())
+            .map(|e| format!(".{e}"))
+            .collect();
+        format!(
+            "--report {}: cannot tell the format from the extension (use {})",
+            p.display(),
+            known.join(", ")
+        )
     })
 }
 
@@ -145,8 +135,8 @@ impl pipeline::Events for Events<'_> {
 }
 
 pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(Format::Text, &FORMATS)?;
-    let extra: Vec<(PathBuf, Format)> = args
+    let format = out.format(args.format)?;
+    let extra: Vec<(PathBuf, RunFormat)> = args
         .reports
         .iter()
         .map(|p| format_of_path(p).map(|f| (p.clone(), f)))

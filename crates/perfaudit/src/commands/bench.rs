@@ -1,7 +1,7 @@
 //! `perfaudit bench`: benchmark commands like hyperfine, with CPU times, peak RSS, a
 //! significance test behind every comparison, and cold starts to a ready URL.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::{write_atomically, OutputPolicy};
 use anyhow::Context;
@@ -14,6 +14,7 @@ use perfaudit_bench::{
 use perfaudit_model::bench::{BenchDocument, BenchResult};
 use perfaudit_report::style::Style;
 use perfaudit_report::text::bench::{fmt_bytes, fmt_duration, TextOptions};
+use perfaudit_report::BenchFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,7 +24,6 @@ use std::time::Duration;
 ///
 /// Each command runs through `sh -c` (its start-up time measured and subtracted) unless
 /// `--no-shell`. Per run: wall, user and system time and peak RSS (`wait4` of that child).
-/// Output formats: text (default), json, markdown, csv.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     // Boxed: the options are many, and `Command` holds every subcommand's arguments inline.
@@ -138,41 +138,15 @@ pub struct BenchOptions {
     /// Write CSV to FILE (rewritten after each command).
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<BenchFormat>())]
+    pub format: Option<BenchFormat>,
 }
 
-/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
+/// `30` (seconds), `30s`, `500ms`, `2m`, `1.5s`: the workspace's one duration grammar.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"));
-    }
-    Ok(Duration::from_secs_f64(v * mult))
-}
-
-/// Quote a word so that both `sh -c` and the no-shell word splitter give it back unchanged.
-fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^{}".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
 /// The command lines: quoted commands, then `--`-separated word groups.
@@ -183,7 +157,7 @@ fn command_lines(args: &BenchOptions) -> Vec<String> {
             lines.push(
                 group
                     .iter()
-                    .map(|w| shell_quote(w))
+                    .map(|w| perfaudit_bench::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             );
@@ -307,26 +281,20 @@ fn spec_from_args(args: &BenchOptions) -> anyhow::Result<BenchSpec> {
 }
 
 fn render(
-    format: Format,
+    format: BenchFormat,
     w: &mut dyn Write,
     doc: &BenchDocument,
     opts: TextOptions,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Json => perfaudit_report::json::write(w, doc),
-        Format::Markdown => perfaudit_report::markdown::bench::render(w, doc),
-        Format::Csv => perfaudit_report::csv::bench::render(w, doc),
-        Format::Html => perfaudit_report::html::bench::write(w, doc),
-        _ => perfaudit_report::text::bench::render(w, doc, opts),
-    }
+    perfaudit_report::render::bench(w, doc, format, opts)
 }
 
 /// Rewrite every export file with what was measured so far.
 fn write_exports(args: &BenchOptions, doc: &BenchDocument) -> anyhow::Result<()> {
     let exports = [
-        (&args.export_json, Format::Json),
-        (&args.export_markdown, Format::Markdown),
-        (&args.export_csv, Format::Csv),
+        (&args.export_json, BenchFormat::Json),
+        (&args.export_markdown, BenchFormat::Markdown),
+        (&args.export_csv, BenchFormat::Csv),
     ];
     for (path, format) in exports {
         if let Some(path) = path {
@@ -345,23 +313,14 @@ fn bar_style() -> ProgressStyle {
 
 pub fn run(args: BenchArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let args = *args.opts;
-    let format = out.format_or(
-        Format::Text,
-        &[
-            Format::Text,
-            Format::Json,
-            Format::Markdown,
-            Format::Html,
-            Format::Csv,
-        ],
-    )?;
+    let format = out.format(args.format)?;
     let spec = spec_from_args(&args)?;
     let opts = TextOptions {
         style: Style::new(out.color),
         show_runs: args.show_runs,
     };
     // Text to the terminal streams each result as soon as its command is done.
-    let stream_text = format == Format::Text && out.output.is_none();
+    let stream_text = format == BenchFormat::Text && out.output.is_none();
     let bar = if out.progress {
         let pb = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
         pb.set_style(bar_style());
@@ -495,9 +454,9 @@ mod tests {
 
     #[test]
     fn quoting_round_trips() {
-        assert_eq!(shell_quote("sleep"), "sleep");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
+        assert_eq!(perfaudit_bench::quote_word("sleep"), "sleep");
+        assert_eq!(perfaudit_bench::quote_word("a b"), "'a b'");
+        assert_eq!(perfaudit_bench::quote_word("it's"), "'it'\\''s'");
+        assert_eq!(perfaudit_bench::quote_word(""), "''");
     }
 }

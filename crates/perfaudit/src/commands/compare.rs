@@ -1,18 +1,21 @@
 //! `perfaudit compare BASE HEAD`: regression verdicts per metric between two stored runs.
 //! Exit 1 when a metric regressed significantly.
 
-use crate::audit::{compare::compare, locate_history, units::parse_fraction};
-use crate::cli::Format;
+use crate::audit::{compare::compare, locate_history};
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
 use perfaudit_history::{History, RunRef};
+use perfaudit_model::units::parse_fraction;
+use perfaudit_report::render::CompareOptions;
 use perfaudit_report::style::Style;
+use perfaudit_report::CompareFormat;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Formats (--format): text (default), json, markdown, html.\nExit: 0 no significant regression, 1 a metric regressed, 2 unknown run or (--strict-env) different environments."
+    after_help = "Exit: 0 no significant regression, 1 a metric regressed, 2 unknown run or (--strict-env) different environments."
 )]
 pub struct CompareArgs {
     /// The base run: an id, `last`, `last~N` or `baseline`.
@@ -51,13 +54,14 @@ pub struct CompareArgs {
     /// Show every metric, also the unchanged ones (text format).
     #[arg(long)]
     pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<CompareFormat>())]
+    pub format: Option<CompareFormat>,
 }
 
 pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(
-        Format::Text,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Html],
-    )?;
+    let format = out.format(args.format)?;
     let (path, settings) = locate_history(args.dir.as_deref(), args.history.as_deref())?;
     let project = settings.as_ref().map(|s| s.project.clone());
     let h = History::open_existing(&path)?;
@@ -99,12 +103,11 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             );
         }
     }
-    out.emit(|w| match format {
-        Format::Json => perfaudit_report::json::write(w, &doc),
-        Format::Markdown => perfaudit_report::markdown::run::write_compare(w, &doc),
-        Format::Html => perfaudit_report::html::run::write_compare(w, &doc),
-        _ => perfaudit_report::text::run::write_compare(w, &doc, &Style::new(out.color), !args.all),
-    })?;
+    let options = CompareOptions {
+        style: Style::new(out.color),
+        changed_only: !args.all,
+    };
+    out.emit(|w| perfaudit_report::render::compare(w, &doc, format, options))?;
     Ok(if doc.regressed {
         Status::Failure
     } else {

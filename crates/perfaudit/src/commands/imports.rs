@@ -1,18 +1,19 @@
 //! `perfaudit imports`: a repeatable `python -X importtime` profile of one module.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use perfaudit_bench::{profile_imports, ImportsSpec};
 use perfaudit_report::style::Style;
+use perfaudit_report::ImportsFormat;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Profile `import MODULE` with `python -X importtime` in fresh processes: median total import
 /// time, module count, top modules by self and cumulative time, the slowest branch, and the
-/// application / third-party / stdlib split. Output formats: text (default), json, markdown.
+/// application / third-party / stdlib split.
 #[derive(Debug, Args)]
 pub struct ImportsArgs {
     /// The dotted module to import (`app`, `app.main`).
@@ -38,13 +39,14 @@ pub struct ImportsArgs {
     /// Use `-X importtime=2` (Python 3.14+: also count imports of already-loaded modules).
     #[arg(long)]
     pub importtime2: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<ImportsFormat>())]
+    pub format: Option<ImportsFormat>,
 }
 
 pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(
-        Format::Text,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Html],
-    )?;
+    let format = out.format(args.format)?;
     if args.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
     }
@@ -76,11 +78,6 @@ pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         pb.finish_and_clear();
     }
     let doc = result?;
-    out.emit(|w| match format {
-        Format::Json => perfaudit_report::json::write(w, &doc),
-        Format::Markdown => perfaudit_report::markdown::imports::render(w, &doc),
-        Format::Html => perfaudit_report::html::imports::write(w, &doc),
-        _ => perfaudit_report::text::imports::render(w, &doc, Style::new(out.color)),
-    })?;
+    out.emit(|w| perfaudit_report::render::imports(w, &doc, format, Style::new(out.color)))?;
     Ok(Status::Success)
 }

@@ -2,23 +2,15 @@
 //! runs from several machines. Flags become a [`Scenario`] laid over the scenario file, which
 //! becomes the engine's plan.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use perfaudit_load::{LoadResult, Phase, Progress, Scenario};
 use perfaudit_report::style::Style;
+use perfaudit_report::LoadFormat;
 use std::path::{Path, PathBuf};
-
-/// Formats `perfaudit load` renders.
-const FORMATS: &[Format] = &[
-    Format::Text,
-    Format::Json,
-    Format::Markdown,
-    Format::Html,
-    Format::Openmetrics,
-];
 
 #[derive(Debug, Args)]
 #[command(
@@ -27,8 +19,7 @@ const FORMATS: &[Format] = &[
                   default ms), error_rate (1% or 0.01), rps, requests; with <, <=, >, >=.\n\
                   Errors count transport failures (connect_refused, connect, reset, closed, \
                   timeout, tls, malformed, http2, io) and HTTP 4xx/5xx responses.\n\
-                  Formats: text (default), json, markdown, openmetrics. Exit 1 when a \
-                  threshold is breached, 2 when the run cannot start or the target is unreachable."
+                  Exit 1 when a threshold is breached, 2 when the run cannot start or the target is unreachable."
 )]
 pub struct LoadArgs {
     #[command(subcommand)]
@@ -116,6 +107,10 @@ pub struct RunArgs {
     /// Fail (exit 1) unless this holds, e.g. 'p95<100ms', 'error_rate<1%', 'rps>500' (repeatable).
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<LoadFormat>())]
+    pub format: Option<LoadFormat>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,13 +125,18 @@ pub struct MergeArgs {
     /// JSON results of `perfaudit load --format json`.
     #[arg(required = true, num_args = 2.., value_name = "RESULT.json")]
     pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<LoadFormat>())]
+    pub format: Option<LoadFormat>,
 }
 
 pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(Format::Text, FORMATS)?;
     if let Some(LoadCommand::Merge(m)) = args.merge {
+        let format = out.format(m.format)?;
         return merge(&m, format, out);
     }
+    let format = out.format(args.run.format)?;
     let (scenario, base_dir) = settings(&args.run)?;
     let plan = scenario.build(&base_dir)?;
     let bar = out.progress.then(progress_bar);
@@ -163,7 +163,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         );
     }
     if !result.passed {
-        if !out.quiet && !matches!(format, Format::Text) {
+        if !out.quiet && format != LoadFormat::Text {
             for t in result.breached() {
                 let scope = t
                     .endpoint
@@ -251,7 +251,7 @@ fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
     Ok((merged, base_dir))
 }
 
-fn merge(m: &MergeArgs, format: Format, out: &OutputPolicy) -> anyhow::Result<Status> {
+fn merge(m: &MergeArgs, format: LoadFormat, out: &OutputPolicy) -> anyhow::Result<Status> {
     let mut runs = Vec::new();
     for path in &m.files {
         let text = std::fs::read_to_string(path)
@@ -277,15 +277,9 @@ fn merge(m: &MergeArgs, format: Format, out: &OutputPolicy) -> anyhow::Result<St
     })
 }
 
-fn render(r: &LoadResult, format: Format, out: &OutputPolicy) -> anyhow::Result<()> {
+fn render(r: &LoadResult, format: LoadFormat, out: &OutputPolicy) -> anyhow::Result<()> {
     let style = Style::new(out.color);
-    out.emit(|w| match format {
-        Format::Json => perfaudit_report::json::write(w, r),
-        Format::Markdown => perfaudit_report::markdown::load::write(w, r),
-        Format::Html => perfaudit_report::html::load::write(w, r),
-        Format::Openmetrics => perfaudit_report::openmetrics::load::write(w, r),
-        _ => perfaudit_report::text::load::write(w, r, style),
-    })
+    out.emit(|w| perfaudit_report::render::load(w, r, format, style))
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

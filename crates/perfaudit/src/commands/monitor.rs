@@ -4,7 +4,7 @@
 //! the live line (stderr), the `--samples` file and the `/metrics` endpoint; the final report
 //! goes to the renderer of `--format`.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use anyhow::Context;
@@ -15,6 +15,7 @@ use perfaudit_monitor::{
 };
 use perfaudit_report::csv::monitor::SampleCsv;
 use perfaudit_report::style::Style;
+use perfaudit_report::MonitorFormat;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -35,7 +36,7 @@ use std::time::Duration;
   fds, procs, disk_read disk_write (bytes/s), host_cpu (% of all cores), mem (host memory\n\
   used: bytes or %), load1. Sizes: B KB MB GB (powers of 1000), KiB MiB GiB or K M G (1024).\n\
   Examples: --alert 'cpu>80%' --alert 'rss>500MB for 5s' --alert 'fds>1000' --alert 'mem>85%'\n\n\
-Formats: text (default), json, markdown, openmetrics, csv (the samples kept)."
+--format csv writes the samples kept."
 )]
 pub struct MonitorArgs {
     /// Watch this existing process and all its descendants.
@@ -85,6 +86,10 @@ pub struct MonitorArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub keep: usize,
 
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<MonitorFormat>())]
+    pub format: Option<MonitorFormat>,
+
     /// The command to spawn and follow, after `--`.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -96,8 +101,24 @@ pub enum SamplesFormat {
     Csv,
 }
 
+impl SamplesFormat {
+    /// The format a `--samples` file's extension names.
+    fn from_extension(ext: &str) -> Option<SamplesFormat> {
+        const EXTENSIONS: [(&str, SamplesFormat); 4] = [
+            ("jsonl", SamplesFormat::Jsonl),
+            ("ndjson", SamplesFormat::Jsonl),
+            ("json", SamplesFormat::Jsonl),
+            ("csv", SamplesFormat::Csv),
+        ];
+        EXTENSIONS
+            .iter()
+            .find(|(e, _)| ext.eq_ignore_ascii_case(e))
+            .map(|(_, f)| *f)
+    }
+}
+
 fn duration_arg(s: &str) -> Result<Duration, String> {
-    perfaudit_monitor::parse_duration(s)
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
 
 fn alert_arg(s: &str) -> Result<AlertRule, String> {
@@ -143,17 +164,7 @@ impl SampleSink {
 }
 
 pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(
-        Format::Text,
-        &[
-            Format::Text,
-            Format::Json,
-            Format::Markdown,
-            Format::Html,
-            Format::Openmetrics,
-            Format::Csv,
-        ],
-    )?;
+    let format = out.format(args.format)?;
     let target = match (args.pid, args.command.is_empty()) {
         (Some(_), false) => anyhow::bail!("give either --pid or a command after `--`, not both"),
         (Some(pid), true) => TargetSpec::Pid(pid),
@@ -177,20 +188,16 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         Some(path) => {
             let fmt = match args.samples_format {
                 Some(f) => f,
-                None => match path.extension().and_then(|e| e.to_str()) {
-                    Some(e) if e.eq_ignore_ascii_case("csv") => SamplesFormat::Csv,
-                    Some(e)
-                        if ["jsonl", "ndjson", "json"]
-                            .iter()
-                            .any(|x| e.eq_ignore_ascii_case(x)) =>
-                    {
-                        SamplesFormat::Jsonl
-                    }
-                    _ => anyhow::bail!(
-                        "cannot tell the format of --samples {} from its extension: use .jsonl or .csv, or --samples-format",
-                        path.display()
-                    ),
-                },
+                None => path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .and_then(SamplesFormat::from_extension)
+                    .with_context(|| {
+                        format!(
+                            "cannot tell the format of --samples {} from its extension: use .jsonl or .csv, or --samples-format",
+                            path.display()
+                        )
+                    })?,
             };
             let f = File::create(path)
                 .with_context(|| format!("cannot create --samples file {}", path.display()))?;
@@ -263,7 +270,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             .unwrap_or_default();
         let msg = format!(
             "perfaudit: monitoring {what} every {}{listen}; Ctrl-C to stop",
-            perfaudit_monitor::units::format_duration(args.interval)
+            perfaudit_model::units::fmt_duration_setting(args.interval)
         );
         match &progress {
             Some(pb) => pb.println(msg),
@@ -285,29 +292,12 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     drop(server);
 
     let style = Style::new(out.color);
-    out.emit(|w| render(w, &report, format, &style))?;
+    out.emit(|w| perfaudit_report::render::monitor(w, &report, format, style))?;
 
     if let Some(err) = sink_error.lock().ok().and_then(|e| e.clone()) {
         anyhow::bail!("{err}");
     }
     Ok(exit_status(&report))
-}
-
-fn render(
-    w: &mut dyn Write,
-    report: &MonitorReport,
-    format: Format,
-    style: &Style,
-) -> std::io::Result<()> {
-    use perfaudit_report as r;
-    match format {
-        Format::Json => r::json::write(w, report),
-        Format::Markdown => r::markdown::monitor::write(w, report),
-        Format::Html => r::html::monitor::write(w, report),
-        Format::Openmetrics => r::openmetrics::monitor::write(w, report),
-        Format::Csv => r::csv::monitor::write(w, report),
-        _ => r::text::monitor::write(w, report, style),
-    }
 }
 
 fn observer(

@@ -5,7 +5,7 @@
 //! Permission problems, a non-Python target and a target gone before the first sample are
 //! errors (exit 2) that say why and what to do; never an empty profile.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use anyhow::Context;
@@ -13,7 +13,7 @@ use clap::Args;
 use perfaudit_model::profile::{ProfileReport, ProfileSettings, ProfileTarget};
 use perfaudit_profile::{Session, SessionSpec};
 use perfaudit_report::style::Style;
-use std::io::Write;
+use perfaudit_report::ProfileFormat;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,9 +27,7 @@ use std::time::Duration;
 /// user's process needs root or CAP_SYS_PTRACE.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Formats (--format): text (default: top functions by self and total share), json \
-(perfaudit/profile/v1), html (flame graph), collapsed (flamegraph.pl / inferno input), speedscope.\n\
-Examples:\n  perfaudit profile --pid 4242 --duration 30s --format html -o flame.html\n  \
+    after_help = "Examples:\n  perfaudit profile --pid 4242 --duration 30s --format html -o flame.html\n  \
 perfaudit profile --format collapsed -- python3 app.py | inferno-flamegraph > flame.svg"
 )]
 pub struct ProfileArgs {
@@ -59,22 +57,18 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub idle: bool,
 
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<ProfileFormat>())]
+    pub format: Option<ProfileFormat>,
+
     /// The command to spawn and profile, after `--`.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
-    perfaudit_monitor::parse_duration(s)
+    perfaudit_model::units::parse_duration(s).map_err(String::from)
 }
-
-pub const FORMATS: [Format; 5] = [
-    Format::Text,
-    Format::Json,
-    Format::Html,
-    Format::Collapsed,
-    Format::Speedscope,
-];
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -169,9 +163,12 @@ impl AsFdOwned for std::io::Stderr {
 }
 
 pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(Format::Text, &FORMATS)?;
+    let format = out.format(args.format)?;
     if !(1..=1000).contains(&args.rate) {
-        anyhow::bail!("--rate {} is out of range: 1 to 1000 samples per second", args.rate);
+        anyhow::bail!(
+            "--rate {} is out of range: 1 to 1000 samples per second",
+            args.rate
+        );
     }
     if args.duration.is_some_and(|d| d.is_zero()) {
         anyhow::bail!("--duration must be longer than 0s");
@@ -215,7 +212,11 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         eprintln!(
             "perfaudit: profiling pid {pid} (Python {}{}) at {} Hz{}; Ctrl-C to stop",
             session.python_version,
-            if args.subprocesses { ", with its children" } else { "" },
+            if args.subprocesses {
+                ", with its children"
+            } else {
+                ""
+            },
             args.rate,
             args.duration
                 .map(|d| format!(" for {:.1}s", d.as_secs_f64()))
@@ -242,11 +243,7 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         profile,
     };
     let style = Style::new(out.color);
-    let name = match &doc.target.command {
-        Some(c) => c.join(" "),
-        None => format!("pid {pid}"),
-    };
-    out.emit(|w| render(w, &doc, format, &style, &name))?;
+    out.emit(|w| perfaudit_report::render::profile(w, &doc, format, style))?;
     if !out.quiet && doc.profile.samples == 0 {
         eprintln!(
             "perfaudit: no running thread was sampled ({} idle samples); --idle counts waiting threads",
@@ -254,21 +251,4 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         );
     }
     Ok(Status::Success)
-}
-
-fn render(
-    w: &mut dyn Write,
-    doc: &ProfileReport,
-    format: Format,
-    style: &Style,
-    name: &str,
-) -> std::io::Result<()> {
-    use perfaudit_report as r;
-    match format {
-        Format::Json => r::json::write(w, doc),
-        Format::Html => r::html::profile::write(w, doc),
-        Format::Collapsed => r::profile::collapsed::write(w, &doc.profile),
-        Format::Speedscope => r::profile::speedscope::write(w, &doc.profile, name),
-        _ => r::text::profile::write(w, doc, style),
-    }
 }

@@ -1,19 +1,19 @@
 //! `perfaudit report [RUN | --last]`: re-render a stored run in any run format; `--list` shows
 //! the history; `--set-baseline` pins the run as its project's baseline.
 
-use super::audit::{render_run, FORMATS};
+use super::audit::render_run;
 use crate::audit::locate_history;
-use crate::cli::Format;
+use crate::cli::{format_parser, unsupported_format};
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
 use perfaudit_history::{History, RunRef};
+use perfaudit_model::history::HistoryList;
+use perfaudit_report::{DocumentFormat, HistoryFormat, RunFormat};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Formats (--format): text (default), json, markdown, html, junit, openmetrics; --list: text, json."
-)]
+#[command(after_help = list_formats_help())]
 pub struct ReportArgs {
     /// The run: an id, `last`, `last~N` or `baseline` [default: last].
     #[arg(value_name = "RUN", conflicts_with = "last")]
@@ -42,6 +42,17 @@ pub struct ReportArgs {
     /// With --list: how many runs.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+
+    /// Output format (with --list: see below).
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<RunFormat>())]
+    pub format: Option<RunFormat>,
+}
+
+fn list_formats_help() -> String {
+    format!(
+        "With --list, --format is one of: {}.",
+        HistoryFormat::names().join(", ")
+    )
 }
 
 pub fn run(args: ReportArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
@@ -49,50 +60,16 @@ pub fn run(args: ReportArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let project = settings.as_ref().map(|s| s.project.clone());
     let mut h = History::open_existing(&path)?;
     if args.list {
-        let format = out.format_or(Format::Text, &[Format::Text, Format::Json])?;
-        let runs = h.list(project.as_deref(), args.limit)?;
-        out.emit(|w| {
-            if format == Format::Json {
-                let v: Vec<serde_json::Value> = runs
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "id": r.id, "project": r.project, "started_at": r.started_at,
-                            "status": r.status.as_str(), "commit": r.commit, "baseline": r.baseline,
-                        })
-                    })
-                    .collect();
-                return perfaudit_report::json::write(w, &v);
-            }
-            writeln!(
-                w,
-                "{:>5}  {:20}  {:6}  {:10}  project",
-                "run", "started", "status", "commit"
-            )?;
-            for r in &runs {
-                let commit: String = r
-                    .commit
-                    .as_deref()
-                    .unwrap_or("-")
-                    .chars()
-                    .take(10)
-                    .collect();
-                writeln!(
-                    w,
-                    "{:>5}  {:20}  {:6}  {:10}  {}{}",
-                    r.id,
-                    r.started_at,
-                    r.status.as_str(),
-                    commit,
-                    r.project,
-                    if r.baseline { "  (baseline)" } else { "" }
-                )?;
-            }
-            Ok(())
-        })?;
+        let format = match args.format {
+            Some(f) => HistoryFormat::from_format(f.format())
+                .ok_or_else(|| anyhow::anyhow!(unsupported_format::<HistoryFormat>(f.name())))?,
+            None => out.format(None)?,
+        };
+        let list = HistoryList::new(h.list(project.as_deref(), args.limit)?);
+        out.emit(|w| perfaudit_report::render::history(w, &list, format))?;
         return Ok(Status::Success);
     }
-    let format = out.format_or(Format::Text, &FORMATS)?;
+    let format = out.format(args.format)?;
     let r = args.run.unwrap_or(RunRef::Last(0));
     let id = h.resolve(&r, project.as_deref())?;
     let record = h.get(id)?;

@@ -1,13 +1,14 @@
-//! `perfaudit rule [CODE]`: explain a rule (its doc), or list every rule.
+//! `perfaudit rule [CODE]`: explain a rule (its doc), or list every rule. The registry's rows
+//! become a `perfaudit/rules/v1` document; the report crate renders it.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
-use perfaudit_scan::rules::codes::{self, RuleMeta};
-use perfaudit_scan::rules::docs::{self, RuleDoc};
-use serde_json::json;
-use std::io::{self, Write};
+use perfaudit_model::rules::{RuleDocText, RuleEntry, RulesDocument};
+use perfaudit_report::style::Style;
+use perfaudit_report::RulesFormat;
+use perfaudit_scan::rules::codes::{self, RuleMeta, RULES};
 
 #[derive(Debug, Args)]
 pub struct RuleArgs {
@@ -19,207 +20,53 @@ pub struct RuleArgs {
     /// Print the full doc of every rule (or of every rule the prefix matches).
     #[arg(long)]
     pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<RulesFormat>())]
+    pub format: Option<RulesFormat>,
 }
 
 pub fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(
-        Format::Text,
-        &[Format::Text, Format::Markdown, Format::Json],
-    )?;
+    let format = out.format(args.format)?;
     let selected: Vec<&'static RuleMeta> = match &args.code {
-        None => codes::RULES.iter().collect(),
-        Some(c) => {
-            let m = codes::matching(c);
-            if m.is_empty() {
+        None => RULES.iter().collect(),
+        Some(c) => match codes::matching(c) {
+            Some(m) => m.iter().map(|r| r.meta()).collect(),
+            None => {
+                let hint = codes::suggest(c)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 anyhow::bail!(
-                    "unknown rule `{c}` (run `perfaudit rule` to list the {} rules)",
-                    codes::RULES.len()
+                    "unknown rule `{c}`{hint} (run `perfaudit rule` to list the {} rules)",
+                    RULES.len()
                 );
             }
-            m
-        }
+        },
     };
     let exact = args.code.as_deref().and_then(codes::lookup).is_some();
     let full = args.all || exact;
-    out.emit(|w| match format {
-        Format::Json => write_json(w, &selected, full),
-        Format::Markdown => write_markdown(w, &selected, full),
-        _ => write_text(w, &selected, full, out.color),
-    })?;
+    let doc = RulesDocument::new(selected.iter().map(|r| entry(r, full)).collect());
+    out.emit(|w| perfaudit_report::render::rules(w, &doc, format, Style::new(out.color)))?;
     Ok(Status::Success)
 }
 
-fn doc_of(r: &RuleMeta) -> &'static RuleDoc {
-    docs::doc(r.code).expect("every code has a doc (tested)")
-}
-
-fn write_json(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Result<()> {
-    let items: Vec<serde_json::Value> = rules
-        .iter()
-        .map(|r| {
-            let mut v = json!({
-                "code": r.code,
-                "name": r.name,
-                "group": r.group.letter().to_string(),
-                "group_title": r.group.title(),
-                "severity": r.severity.as_str(),
-            });
-            if full {
-                let d = doc_of(r);
-                v["doc"] = json!({
-                    "what": d.what,
-                    "why": d.why,
-                    "example": d.example,
-                    "use_instead": d.use_instead,
-                    "limits": d.limits,
-                });
-            }
-            v
-        })
-        .collect();
-    let doc = json!({ "schema": "perfaudit/rules/v1", "rules": items });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
-}
-
-fn write_markdown(w: &mut dyn Write, rules: &[&RuleMeta], full: bool) -> io::Result<()> {
-    if !full {
-        writeln!(w, "| code | name | group | severity |")?;
-        writeln!(w, "|---|---|---|---|")?;
-        for r in rules {
-            writeln!(
-                w,
-                "| {} | {} | {}. {} | {} |",
-                r.code,
-                r.name,
-                r.group.letter(),
-                r.group.title(),
-                r.severity.as_str()
-            )?;
-        }
-        return Ok(());
-    }
-    for (i, r) in rules.iter().enumerate() {
-        if i > 0 {
-            writeln!(w)?;
-        }
-        let d = doc_of(r);
-        writeln!(w, "## {} {}", r.code, r.name)?;
-        writeln!(w)?;
-        writeln!(
-            w,
-            "Group {} ({}), default severity **{}**.",
-            r.group.letter(),
-            r.group.title(),
-            r.severity.as_str()
-        )?;
-        for (title, text, code) in sections(d) {
-            writeln!(w)?;
-            writeln!(w, "### {title}")?;
-            writeln!(w)?;
-            if code {
-                writeln!(w, "```python\n{text}\n```")?;
-            } else {
-                writeln!(w, "{text}")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn sections(d: &RuleDoc) -> [(&'static str, &'static str, bool); 5] {
-    [
-        ("What it does", d.what, false),
-        ("Why is this bad?", d.why, false),
-        ("Example", d.example, true),
-        ("Use instead", d.use_instead, true),
-        ("Known limits", d.limits, false),
-    ]
-}
-
-fn write_text(w: &mut dyn Write, rules: &[&RuleMeta], full: bool, color: bool) -> io::Result<()> {
-    let (bold, dim, reset) = if color {
-        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
-    if !full {
-        let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        let mut group = None;
-        for r in rules {
-            if group != Some(r.group) {
-                if group.is_some() {
-                    writeln!(w)?;
-                }
-                writeln!(w, "{bold}{}. {}{reset}", r.group.letter(), r.group.title())?;
-                group = Some(r.group);
-            }
-            writeln!(
-                w,
-                "  {bold}{}{reset}  {:<width$}  {dim}{}{reset}",
-                r.code,
-                r.name,
-                r.severity.as_str()
-            )?;
-        }
-        return Ok(());
-    }
-    for (i, r) in rules.iter().enumerate() {
-        if i > 0 {
-            writeln!(w, "\n")?;
-        }
-        let d = doc_of(r);
-        writeln!(w, "{bold}{} {}{reset}", r.code, r.name)?;
-        writeln!(
-            w,
-            "{dim}Group {} ({}) · default severity: {}{reset}",
-            r.group.letter(),
-            r.group.title(),
-            r.severity.as_str()
-        )?;
-        for (title, text, code) in sections(d) {
-            writeln!(w)?;
-            writeln!(w, "{bold}{title}{reset}")?;
-            if code {
-                for line in text.lines() {
-                    writeln!(w, "    {line}")?;
-                }
-            } else {
-                for line in wrap(text, 92) {
-                    writeln!(w, "  {line}")?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Greedy word wrap.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in text.split_whitespace() {
-        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wraps_on_words() {
-        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
-        assert!(wrap("", 5).is_empty());
+/// One registry row as a catalog entry, with its doc when `full`.
+fn entry(r: &RuleMeta, full: bool) -> RuleEntry {
+    RuleEntry {
+        code: r.code.to_string(),
+        name: r.name.to_string(),
+        group: r.group.letter().to_string(),
+        group_title: r.group.title().to_string(),
+        severity: r.severity,
+        stage: r.stage.as_str().to_string(),
+        opt_in: r.opt_in.is_some(),
+        opt_in_reason: r.opt_in.map(str::to_string),
+        doc: full.then(|| RuleDocText {
+            what: r.doc.what.to_string(),
+            why: r.doc.why.to_string(),
+            example: r.doc.example.to_string(),
+            use_instead: r.doc.use_instead.to_string(),
+            limits: r.doc.limits.to_string(),
+        }),
     }
 }

@@ -6,15 +6,17 @@
 //! per-file diagnostic (syntax error, not UTF-8, ...) is at or above `--fail-on`, unless
 //! `--exit-zero`; otherwise 0.
 
-use crate::cli::Format;
+use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use anyhow::Context;
 use clap::Args;
 use perfaudit_model::scan::{DiagnosticKind, ScanReport};
 use perfaudit_model::Severity;
+use perfaudit_report::render::ScanOptions;
 use perfaudit_report::sarif::RuleDescriptor;
 use perfaudit_report::style::Style;
+use perfaudit_report::ScanFormat;
 use perfaudit_scan::rules::codes;
 use perfaudit_scan::{config, CliOverrides, Progress, ScanSettings};
 use std::path::PathBuf;
@@ -58,22 +60,18 @@ pub struct ScanArgs {
     /// import names [default: PATH/.venv, PATH/venv, $VIRTUAL_ENV].
     #[arg(long, value_name = "DIR")]
     pub python_env: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser::<ScanFormat>())]
+    pub format: Option<ScanFormat>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-const FORMATS: &[Format] = &[
-    Format::Text,
-    Format::Json,
-    Format::Markdown,
-    Format::Html,
-    Format::Sarif,
-];
-
 pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
-    let format = out.format_or(Format::Text, FORMATS)?;
+    let format = out.format(args.format)?;
     let loaded = if args.isolated {
         None
     } else {
@@ -122,15 +120,14 @@ pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         pb.finish_and_clear();
     }
 
-    let style = Style::new(out.color);
-    out.emit(|w| match format {
-        Format::Json => perfaudit_report::json::write(w, &report),
-        Format::Markdown => perfaudit_report::markdown::scan::write(w, &report),
-        Format::Html => perfaudit_report::html::scan::write(w, &report),
-        Format::Sarif => perfaudit_report::sarif::write_scan(w, &report, &rule_descriptors()),
-        _ => perfaudit_report::text::scan::write(w, &report, style, settings.fail_on),
-    })
-    .context("cannot write the report")?;
+    let rules = rule_descriptors();
+    let options = ScanOptions {
+        style: Style::new(out.color),
+        fail_on: settings.fail_on,
+        rules: &rules,
+    };
+    out.emit(|w| perfaudit_report::render::scan(w, &report, format, &options))
+        .context("cannot write the report")?;
     Ok(status(&report, settings.fail_on, args.exit_zero))
 }
 

@@ -1,6 +1,6 @@
 //! The HTML page of a `perfaudit bench` document (`perfaudit/bench/v1`).
 
-use super::{convert, page_end, page_start, sections};
+use super::{page_end, page_start, sections};
 use crate::escape::html as esc;
 use perfaudit_model::bench::BenchDocument;
 use std::fmt::Write as _;
@@ -13,7 +13,9 @@ pub fn write(w: &mut dyn Write, doc: &BenchDocument) -> io::Result<()> {
         .results
         .iter()
         .enumerate()
-        .map(|(i, r)| convert::bench_section(&format!("#{}", i + 1), &r.command, r))
+        .map(|(i, r)| {
+            perfaudit_model::project::bench_section(&format!("#{}", i + 1), &r.command, r)
+        })
         .collect();
     sections::bench(&mut out, &rows);
     if !doc.comparisons.is_empty() {

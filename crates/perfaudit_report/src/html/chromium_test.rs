@@ -104,11 +104,19 @@ fn the_flame_graph_renders_in_headless_chromium() {
     assert!(out.status.success(), "chromium failed: {log}");
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
-    assert!(dom.contains("data-flames=\"1\""), "{}", &dom[..dom.len().min(600)]);
+    assert!(
+        dom.contains("data-flames=\"1\""),
+        "{}",
+        &dom[..dom.len().min(600)]
+    );
     // root + <module> + handle + the two leaves, each a <g> with a rect.
     assert!(dom.contains("data-flame-nodes=\"5\""), "{dom}");
     assert!(dom.matches("<rect").count() >= 5);
-    assert_eq!(dom.matches("<script").count(), 1, "only our own script element");
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "only our own script element"
+    );
     assert!(!dom.contains(EVIL));
     assert!(!dom.contains("<script>alert"));
     assert!(dom.contains("&lt;script&gt;alert('x')&lt;/script&gt;"));

@@ -79,7 +79,7 @@ pub fn all_stacks(p: &Profile) -> Vec<(u32, u64)> {
         .filter(|(_, s): &(usize, &Stack)| s.samples > 0)
         .map(|(i, s)| (i as u32, s.samples))
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|s| std::cmp::Reverse(s.1));
     v
 }
 

@@ -1,6 +1,6 @@
 //! The HTML page of a `perfaudit imports` profile (`perfaudit/imports/v1`).
 
-use super::{convert, page_end, page_start, sections};
+use super::{page_end, page_start, sections};
 use crate::escape::html as esc;
 use perfaudit_model::bench::ImportsDocument;
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ pub fn write(w: &mut dyn Write, doc: &ImportsDocument) -> io::Result<()> {
         doc.runs,
         doc.modules
     );
-    sections::imports(&mut out, &[convert::imports_section(doc)]);
+    sections::imports(&mut out, &[perfaudit_model::project::imports_section(doc)]);
     w.write_all(out.as_bytes())?;
     page_end(w)
 }

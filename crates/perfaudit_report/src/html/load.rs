@@ -1,6 +1,6 @@
 //! The HTML page of a `perfaudit load` result (`perfaudit/load/v1`).
 
-use super::{convert, page_end, page_start, sections};
+use super::{page_end, page_start, sections};
 use crate::escape::html as esc;
 use perfaudit_model::load::LoadResult;
 use std::fmt::Write as _;
@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 pub fn write(w: &mut dyn Write, doc: &LoadResult) -> io::Result<()> {
     page_start(w, &format!("perfaudit load — {}", doc.target))?;
-    let section = convert::load_section("load", doc, doc.started_unix_ms);
+    let section = perfaudit_model::project::load_section("load", doc, doc.started_unix_ms);
     let mut out = String::new();
     let _ = write!(
         out,

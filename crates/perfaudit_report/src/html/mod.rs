@@ -7,7 +7,6 @@
 
 pub mod bench;
 pub mod chart;
-pub mod convert;
 pub mod flame;
 pub mod imports;
 pub mod load;

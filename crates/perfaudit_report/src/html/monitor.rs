@@ -1,6 +1,6 @@
 //! The HTML page of a `perfaudit monitor` report (`perfaudit/monitor/v1`).
 
-use super::{convert, page_end, page_start, sections};
+use super::{page_end, page_start, sections};
 use crate::escape::html as esc;
 use perfaudit_model::monitor::MonitorReport;
 use std::fmt::Write as _;
@@ -9,7 +9,7 @@ use std::io::{self, Write};
 pub fn write(w: &mut dyn Write, doc: &MonitorReport) -> io::Result<()> {
     let cmd = doc.target.command.join(" ");
     page_start(w, &format!("perfaudit monitor — pid {}", doc.target.pid))?;
-    let section = convert::monitor_section(doc, doc.started_unix_ms);
+    let section = perfaudit_model::project::monitor_section(doc, doc.started_unix_ms);
     let mut out = String::new();
     let _ = write!(
         out,

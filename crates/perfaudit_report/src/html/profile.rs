@@ -141,7 +141,12 @@ pub fn scenarios(out: &mut String, sec: &ProfileSection) {
         let _ = write!(out, "<h3>Scenario <code>{}</code></h3>", esc(&sc.scenario));
         summary(out, p);
         functions_table(out, p, 10);
-        flame::graph(out, p, &flame::all_stacks(p), &format!("scenario {}", sc.scenario));
+        flame::graph(
+            out,
+            p,
+            &flame::all_stacks(p),
+            &format!("scenario {}", sc.scenario),
+        );
         if let Some(ws) = &sc.worst_second {
             let _ = write!(
                 out,
@@ -161,7 +166,10 @@ pub fn scenarios(out: &mut String, sec: &ProfileSection) {
 
 /// Which functions got slower (from a comparison of two profiled runs).
 pub fn function_changes(out: &mut String, changes: &[perfaudit_model::profile::FunctionChange]) {
-    let shown: Vec<_> = changes.iter().filter(|c| c.verdict != "unchanged").collect();
+    let shown: Vec<_> = changes
+        .iter()
+        .filter(|c| c.verdict != "unchanged")
+        .collect();
     if shown.is_empty() {
         return;
     }

@@ -169,6 +169,7 @@ pub fn sample_run() -> RunRecord {
                     t_s: i as f64 * 0.1 - 0.2,
                     cpu_pct: 20.0 + i as f64,
                     rss_bytes: 40e6 + i as f64 * 1e5,
+                    pss_bytes: Some(30e6 + i as f64 * 1e5),
                     threads: 5,
                     fds: 9,
                 })
@@ -177,6 +178,8 @@ pub fn sample_run() -> RunRecord {
             cpu_pct_max: 49.0,
             rss_bytes_mean: 41e6,
             rss_bytes_max: 43e6,
+            pss_bytes_mean: Some(31e6),
+            pss_bytes_max: Some(33e6),
             threads_max: 5,
             fds_max: 9,
             alerts: vec![],

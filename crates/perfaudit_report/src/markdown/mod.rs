@@ -5,5 +5,6 @@ pub mod imports;
 pub mod load;
 pub mod monitor;
 pub mod profile;
+pub mod rules;
 pub mod run;
 pub mod scan;

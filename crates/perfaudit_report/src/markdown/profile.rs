@@ -15,7 +15,10 @@ pub fn ranked_findings(w: &mut dyn Write, sec: &ProfileSection) -> io::Result<()
     }
     writeln!(w, "## Findings ranked by measured cost\n")?;
     if !sec.ranked_findings.is_empty() {
-        writeln!(w, "| share of samples | code | location | scenario | where | finding |")?;
+        writeln!(
+            w,
+            "| share of samples | code | location | scenario | where | finding |"
+        )?;
         writeln!(w, "|---:|---|---|---|---|---|")?;
         for f in &sec.ranked_findings {
             let scope = match (f.scope, &f.function) {

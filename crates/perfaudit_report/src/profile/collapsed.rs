@@ -21,7 +21,12 @@ pub fn write(w: &mut dyn Write, p: &Profile) -> io::Result<()> {
                 w.write_all(b";")?;
             }
             first = false;
-            w.write_all(labels.get(i as usize).map_or("?", String::as_str).as_bytes())?;
+            w.write_all(
+                labels
+                    .get(i as usize)
+                    .map_or("?", String::as_str)
+                    .as_bytes(),
+            )?;
         }
         writeln!(w, " {}", s.samples)?;
     }

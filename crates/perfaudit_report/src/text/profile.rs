@@ -66,7 +66,10 @@ fn table(w: &mut dyn Write, rows: &[&FunctionStat], s: &Style) -> io::Result<()>
 /// The top-functions tables of one profile.
 pub fn functions(w: &mut dyn Write, p: &Profile, top: usize, s: &Style) -> io::Result<()> {
     if p.samples == 0 {
-        writeln!(w, "  no running thread was sampled (every thread idle; --idle counts them)")?;
+        writeln!(
+            w,
+            "  no running thread was sampled (every thread idle; --idle counts them)"
+        )?;
         return Ok(());
     }
     writeln!(w, "{}", s.bold("Top functions by self time"))?;
@@ -77,7 +80,11 @@ pub fn functions(w: &mut dyn Write, p: &Profile, top: usize, s: &Style) -> io::R
         .take(top)
         .collect();
     table(w, &by_self, s)?;
-    writeln!(w, "{}", s.bold("Top functions by total time (with callees)"))?;
+    writeln!(
+        w,
+        "{}",
+        s.bold("Top functions by total time (with callees)")
+    )?;
     let mut by_total: Vec<&FunctionStat> = p.functions.iter().collect();
     by_total.sort_by(|a, b| {
         b.total_samples
@@ -96,7 +103,10 @@ pub fn summary_line(p: &Profile) -> String {
         format!("{} idle not counted", p.idle_samples)
     };
     let gil = if p.samples > 0 {
-        format!(", GIL held in {}", pct(p.gil_samples as f64 / p.samples as f64))
+        format!(
+            ", GIL held in {}",
+            pct(p.gil_samples as f64 / p.samples as f64)
+        )
     } else {
         String::new()
     };
@@ -134,7 +144,11 @@ pub fn write(w: &mut dyn Write, doc: &ProfileReport, s: &Style) -> io::Result<()
         w,
         "  {} processes profiled ({})",
         p.processes.len(),
-        if sampled.is_empty() { "none sampled".into() } else { sampled.join(", ") }
+        if sampled.is_empty() {
+            "none sampled".into()
+        } else {
+            sampled.join(", ")
+        }
     )?;
     match p.end {
         ProfileEnd::Completed => {}
@@ -264,7 +278,9 @@ pub fn function_changes(
             (Some(b), Some(h)) => format!("  {b:.2} -> {h:.2} ms/request"),
             _ => String::new(),
         };
-        let p = c.p_value.map_or_else(String::new, |p| format!("  p={p:.1e}"));
+        let p = c
+            .p_value
+            .map_or_else(String::new, |p| format!("  p={p:.1e}"));
         let verdict = match c.verdict.as_str() {
             "slower" | "new" => s.red(&c.verdict),
             "faster" | "gone" => s.green(&c.verdict),

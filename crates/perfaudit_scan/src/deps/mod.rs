@@ -12,7 +12,7 @@ pub mod manifests;
 pub mod mapping;
 
 use crate::imports::{is_stdlib, ImportRecord};
-use crate::rules::codes;
+use crate::rules::Rule;
 use mapping::{covers, DistIndex};
 use perfaudit_model::scan::{DeclaredDependency, DependencySummary, Finding};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -129,7 +129,7 @@ pub struct DepInput<'a> {
 }
 
 fn finding(
-    code: &str,
+    rule: Rule,
     path: &str,
     line: u32,
     column: u32,
@@ -137,7 +137,7 @@ fn finding(
     help: String,
     dist: &str,
 ) -> Finding {
-    let meta = codes::lookup(code).expect("code in table");
+    let meta = rule.meta();
     Finding {
         code: meta.code.to_string(),
         name: meta.name.to_string(),
@@ -229,7 +229,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     if !main && !f.dev_code && !r.optional && !r.typing_only {
                         let d = dists[first].1;
                         findings.push(finding(
-                            "PA506",
+                            Rule::MisplacedDependency,
                             &f.rel,
                             r.line,
                             r.column,
@@ -248,7 +248,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
                     }
                     let dist = input.index.guess_dist(&r.module);
                     findings.push(finding(
-                        "PA504",
+                        Rule::UndeclaredDependency,
                         &f.rel,
                         r.line,
                         r.column,
@@ -275,7 +275,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
         let as_module = norm.replace('-', "_");
         if is_stdlib(&as_module) && !mods.iter().any(|x| x.contains('.')) {
             findings.push(finding(
-                "PA506",
+                Rule::MisplacedDependency,
                 &d.source,
                 d.line,
                 1,
@@ -304,7 +304,7 @@ pub fn check(input: &DepInput) -> (Vec<Finding>, DependencySummary) {
             }
         }
         findings.push(finding(
-            "PA505",
+            Rule::UnusedDependency,
             &d.source,
             d.line,
             1,

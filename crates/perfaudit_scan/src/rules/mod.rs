@@ -1,5 +1,6 @@
-//! The rule engine: the codes table (`codes`), one file per rule under `rules/<group>/`, and one
-//! AST traversal per module that dispatches every enabled rule.
+//! The rule engine: the rule registry (`codes`: one row per rule, the [`Rule`] enum and
+//! [`RuleSet`]), one file per rule under `rules/<group>/`, and one AST traversal per module that
+//! dispatches every enabled rule.
 //!
 //! The scan pipeline (walk, inventory, imports, dependencies, output) calls this module through
 //! three entry points and nothing else:
@@ -9,8 +10,8 @@
 //! 2. [`ProjectIndex::from_facts`] once, to merge them,
 //! 3. [`check_module`] on every parsed module, returning its findings.
 //!
-//! PA502 and PA504-PA506 are project-level checks made by the scan pipeline itself; they are
-//! in the codes table like every other rule.
+//! PA502 and PA504-PA506 are project-level checks made by the scan pipeline itself (registry
+//! stage `Project`); they are in the registry like every other rule.
 
 pub mod caching;
 pub mod checker;
@@ -26,6 +27,8 @@ use crate::semantic::models::ModelIndex;
 use perfaudit_model::scan::Finding;
 use std::collections::BTreeSet;
 
+pub use codes::{Rule, RuleSet};
+
 /// One Python module handed to the rules.
 pub struct ModuleInput<'a> {
     /// Path relative to the scanned root, `/`-separated (goes into findings as is).
@@ -39,8 +42,8 @@ pub struct ModuleInput<'a> {
 /// Rule options resolved from the command line and configuration.
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
-    /// Codes that run (after `select`/`ignore` were applied).
-    pub enabled: BTreeSet<&'static str>,
+    /// Rules that run (after `select`/`ignore` were applied).
+    pub enabled: RuleSet,
     /// PA501: top-level module names considered heavy at import time.
     pub heavy_imports: Vec<String>,
     /// PA503: imports kept for their side effects (exact module or `pkg.*` prefix).
@@ -55,11 +58,7 @@ pub struct RuleSettings {
 impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {
-            enabled: codes::RULES
-                .iter()
-                .map(|r| r.code)
-                .filter(|c| !OPT_IN.contains(c))
-                .collect(),
+            enabled: RuleSet::default_enabled(),
             heavy_imports: DEFAULT_HEAVY_IMPORTS
                 .iter()
                 .map(|s| s.to_string())
@@ -72,33 +71,33 @@ impl Default for RuleSettings {
 }
 
 impl RuleSettings {
-    pub fn is_enabled(&self, code: &str) -> bool {
-        self.enabled.contains(code)
+    /// Settings with exactly these rules enabled (tests, benchmarks).
+    pub fn only(rules: impl IntoIterator<Item = Rule>) -> Self {
+        RuleSettings {
+            enabled: rules.into_iter().collect(),
+            ..RuleSettings::default()
+        }
     }
 
-    /// Does any enabled rule need the checker's traversal? Not when only the inventory and
-    /// dependency rules run (`--select PA502,PA504,PA505,PA506`).
+    #[inline]
+    pub fn is_enabled(&self, rule: Rule) -> bool {
+        self.enabled.contains(rule)
+    }
+
+    /// Does any enabled rule need the checker's traversal (registry stage `Module`)? Not when
+    /// only the inventory and dependency rules run (`--select PA502,PA504,PA505,PA506`).
     pub fn any_module_rule(&self) -> bool {
-        self.enabled.iter().any(|c| !OUTSIDE_CHECKER.contains(c))
+        const MODULE: RuleSet = RuleSet::module_rules();
+        self.enabled.intersects(&MODULE)
     }
 
     /// Does any enabled rule ask the project index (models, relationships, indexes)? When not,
     /// the facts pass is skipped.
     pub fn needs_project_index(&self) -> bool {
-        self.enabled.iter().any(|c| !INDEX_FREE.contains(c))
+        const INDEX: RuleSet = RuleSet::index_rules();
+        self.enabled.intersects(&INDEX)
     }
 }
-
-/// Codes decided outside the module checker: PA502 from the inventory, PA504-PA506 from the
-/// dependency check.
-pub const OUTSIDE_CHECKER: &[&str] = &["PA502", "PA504", "PA505", "PA506"];
-
-/// Codes that never ask the project index: the start-up, inventory and dependency rules.
-pub const INDEX_FREE: &[&str] = &["PA501", "PA502", "PA503", "PA504", "PA505", "PA506"];
-
-/// Rules that run only when selected explicitly (`--select PA309`): their measured precision on
-/// real code is below the 90% bar (bench/rules_precision.md).
-pub const OPT_IN: &[&str] = &["PA309"];
 
 /// PA501's default heavy list (RULES.md).
 pub const DEFAULT_HEAVY_IMPORTS: &[&str] = &[

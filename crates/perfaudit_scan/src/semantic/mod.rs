@@ -5,7 +5,10 @@
 //! The model is filled while the rule checker walks a module once (`rules::checker`); rules ask
 //! it questions ("what does `rq.get` resolve to?", "is `s` a `requests.Session`?").
 
+pub mod annotations;
+pub mod bindings;
 pub mod expr;
+pub mod infer;
 pub mod models;
 pub mod route;
 pub mod types;

@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -42,7 +43,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     }
     checker.report(
-        "PA401",
+        Rule::RedisKeys,
         call.range(),
         format!(
             "`{}(...)` runs Redis `KEYS`, which scans the whole keyspace and blocks the server",

@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -106,7 +107,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         "Batch the commands: a multi-key command (`mget`, `mset`, `hmget`, `delete(*keys)`) or a `pipeline()` executed once after the loop".to_string()
     };
     checker.report(
-        "PA402",
+        Rule::RedisRoundtripInLoop,
         call.range(),
         format!(
             "`{}(...)` makes one Redis round trip per iteration of the loop at line {line}",

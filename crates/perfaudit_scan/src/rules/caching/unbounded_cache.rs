@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::keyword;
 use crate::semantic::ScopeKind;
 use perfaudit_model::Severity;
@@ -59,7 +60,7 @@ fn is_empty_dict(e: &Expr) -> bool {
 }
 
 pub(crate) fn on_module_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::StmtAssign) {
-    if !checker.enabled("PA403") || !is_empty_dict(&a.value) {
+    if !checker.enabled(Rule::UnboundedCache) || !is_empty_dict(&a.value) {
         return;
     }
     if let Some(Expr::Name(n)) = a.targets.first() {
@@ -75,7 +76,7 @@ pub(crate) fn on_module_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::StmtAs
 }
 
 pub(crate) fn on_class_assign<'a>(checker: &mut Checker<'a>, a: &'a ast::StmtAssign) {
-    if !checker.enabled("PA403") || !is_empty_dict(&a.value) {
+    if !checker.enabled(Rule::UnboundedCache) || !is_empty_dict(&a.value) {
         return;
     }
     let class = checker.classes.last().map(|c| c.def.name.as_str());
@@ -222,7 +223,7 @@ pub(crate) fn finish(checker: &mut Checker) {
         }
         let owner = d.class.map(|c| format!("{c}.")).unwrap_or_default();
         checker.report(
-            "PA403",
+            Rule::UnboundedCache,
             w,
             format!(
                 "`{owner}{}` is a process-wide cache that only grows: nothing ever evicts from it",
@@ -305,7 +306,7 @@ pub(crate) fn on_function_def(checker: &mut Checker, f: &ast::StmtFunctionDef) {
             ""
         };
         checker.report_with(
-            "PA403",
+            Rule::UnboundedCache,
             d.range(),
             format!(
                 "`{}` on `{}` caches every distinct argument forever{extra}",

@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::{is_true, keyword, str_value};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -141,6 +142,6 @@ pub(crate) fn finish(checker: &mut Checker) {
                 "Pass `postgresql_concurrently=True` and run it outside the transaction (`with op.get_context().autocommit_block():`)".to_string(),
             )
         };
-        checker.report("PA310", range, msg, help);
+        checker.report(Rule::BlockingIndexMigration, range, msg, help);
     }
 }

@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds database and cache connections opened inside a route handler, or inside a \
@@ -56,6 +57,20 @@ pub struct State {
     /// (function id, call range, qualified callee)
     sites: Vec<(usize, TextRange, String)>,
 }
+
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "connect",
+    "create_pool",
+    "create_engine",
+    "create_async_engine",
+    "Redis",
+    "StrictRedis",
+    "from_url",
+    "MongoClient",
+    "AsyncIOMotorClient",
+];
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(f) = checker.func() else { return };
@@ -111,7 +126,7 @@ pub(crate) fn finish(checker: &mut Checker) {
             format!("`{q}(...)` in `{via}()` opens a new connection on every request to handler `{handler}`, which calls it")
         };
         checker.report(
-            "PA307",
+            Rule::ConnectionPerRequest,
             range,
             message,
             "Create the engine/pool/client once (module level, app lifespan or startup, a cached \

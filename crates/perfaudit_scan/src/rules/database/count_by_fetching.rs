@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -67,7 +68,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         "a `SELECT count(*)` (`select(func.count()).select_from(...)`, `query.count()`) or `.first() is not None` for a yes/no test"
     };
     checker.report(
-        "PA305",
+        Rule::CountByFetching,
         call.range(),
         format!("`len({what})` fetches every row just to count them"),
         format!("Count in the database: {fix}"),

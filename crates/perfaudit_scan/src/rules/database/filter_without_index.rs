@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelKind};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -212,7 +213,7 @@ pub(crate) fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ast::ExprCall)
         "filtered"
     };
     checker.report(
-        "PA309",
+        Rule::FilterOrSortWithoutIndex,
         call.range(),
         format!(
             "`{}.{}` is {verb} on in `.{method}(...)` but no index covers it",
@@ -269,7 +270,7 @@ static PK: ColumnFact = ColumnFact {
 
 /// Django `Meta.ordering` on models of this module.
 pub(crate) fn finish(checker: &mut Checker) {
-    if !checker.enabled("PA309") {
+    if !checker.enabled(Rule::FilterOrSortWithoutIndex) {
         return;
     }
     let path = checker.input.rel_path;
@@ -302,6 +303,11 @@ pub(crate) fn finish(checker: &mut Checker) {
     }
     for (line, col, msg, help) in out {
         let off = super::foreign_key_without_index::offset_of(checker, line, col);
-        checker.report("PA309", TextRange::empty(off), msg, help);
+        checker.report(
+            Rule::FilterOrSortWithoutIndex,
+            TextRange::empty(off),
+            msg,
+            help,
+        );
     }
 }

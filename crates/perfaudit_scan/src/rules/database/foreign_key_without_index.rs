@@ -3,6 +3,7 @@
 use crate::python::parser::{TextRange, TextSize};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelIndex, ModelKind};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -31,7 +32,10 @@ pub(crate) fn finish(checker: &mut Checker) {
     // Models in migrations and tests are frozen copies of the application's models: the
     // finding belongs to (and is reported on) the model itself. On MySQL/InnoDB every foreign
     // key has an index.
-    if !checker.enabled("PA308") || checker.is_offline || checker.settings.mysql_only {
+    if !checker.enabled(Rule::ForeignKeyWithoutIndex)
+        || checker.is_offline
+        || checker.settings.mysql_only
+    {
         return;
     }
     let path = checker.input.rel_path;
@@ -70,7 +74,12 @@ pub(crate) fn finish(checker: &mut Checker) {
     }
     for (line, col, msg, help) in out {
         let offset = offset_of(checker, line, col);
-        checker.report("PA308", TextRange::empty(offset), msg, help);
+        checker.report(
+            Rule::ForeignKeyWithoutIndex,
+            TextRange::empty(offset),
+            msg,
+            help,
+        );
     }
 }
 

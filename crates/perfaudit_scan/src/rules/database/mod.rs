@@ -15,6 +15,7 @@ pub mod unpaginated_list_endpoint;
 
 use crate::python::parser::ast::{self, Expr};
 use crate::rules::checker::Checker;
+use crate::rules::Rule;
 use crate::semantic::expr::loop_target_names;
 use crate::semantic::models::{ModelFact, ModelKind};
 
@@ -335,7 +336,7 @@ pub(crate) fn loop_orm<'a>(
     iter: &'a Expr,
     target: &'a Expr,
 ) -> Option<LoopOrm<'a>> {
-    if !(checker.enabled("PA301") || checker.enabled("PA302")) {
+    if !(checker.enabled(Rule::NPlusOneSqlalchemy) || checker.enabled(Rule::NPlusOneDjango)) {
         return None;
     }
     if checker.project.models.models.is_empty() {
@@ -384,10 +385,10 @@ pub(crate) fn on_attribute<'a>(checker: &mut Checker<'a>, a: &'a ast::ExprAttrib
         if let Some(idx) = find_loop(checker, base, n.id.as_str()) {
             let kind = checker.loops[idx].orm.as_ref().map(|o| o.kind);
             match kind {
-                Some(ModelKind::SqlAlchemy) if checker.enabled("PA301") => {
+                Some(ModelKind::SqlAlchemy) if checker.enabled(Rule::NPlusOneSqlalchemy) => {
                     n_plus_one_sqlalchemy::check(checker, idx, n, a)
                 }
-                Some(ModelKind::Django) if checker.enabled("PA302") => {
+                Some(ModelKind::Django) if checker.enabled(Rule::NPlusOneDjango) => {
                     n_plus_one_django::check(checker, idx, n, a)
                 }
                 _ => {}

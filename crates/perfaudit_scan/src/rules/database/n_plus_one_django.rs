@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::models::DjangoRel;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -64,7 +65,7 @@ pub(crate) fn check<'a>(
         ),
     };
     checker.report(
-        "PA302",
+        Rule::NPlusOneDjango,
         attr.range(),
         format!(
             "`{}.{name}` reads {what} once per row of the loop over `{label}` (line {line}): N+1 queries",
@@ -82,7 +83,7 @@ pub(crate) fn check_fk_id<'a>(
     inner: &'a ast::ExprAttribute,
     outer: &'a ast::ExprAttribute,
 ) -> bool {
-    if !checker.enabled("PA302") {
+    if !checker.enabled(Rule::NPlusOneDjango) {
         return false;
     }
     let Some(orm) = checker.loops[loop_idx].orm.as_ref() else {
@@ -101,7 +102,7 @@ pub(crate) fn check_fk_id<'a>(
     };
     let key = outer.attr.as_str();
     checker.report(
-        "PA302",
+        Rule::NPlusOneDjango,
         outer.range(),
         format!(
             "`{t}.{fk}.{key}` fetches the related `{fk}` row only to read its key",

@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds a loop (or comprehension) over the result of a query of a SQLAlchemy model `M` \
@@ -58,7 +59,7 @@ pub(crate) fn check<'a>(
     }
     let model_name = model.name.clone();
     checker.report(
-        "PA301",
+        Rule::NPlusOneSqlalchemy,
         attr.range(),
         format!(
             "`{}.{name}` lazy-loads relationship `{model_name}.{name}` once per row of the loop over `{label}` (line {line}): N+1 queries",

@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr, Stmt};
 use crate::python::parser::{Ranged, TextRange, TextSize};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::{callee_label, keyword, loop_target_names, root_name, terminal_name};
 use crate::semantic::Ty;
 
@@ -430,7 +431,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     }
     checker.report(
-        "PA303",
+        Rule::QueryInLoop,
         call.range(),
         format!(
             "`{what}(...)` runs a query on every iteration of the loop over `{iter_label}` (line {line})"

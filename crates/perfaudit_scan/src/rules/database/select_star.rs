@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds `SELECT * FROM` in SQL strings passed to `execute`/`executemany`, `text`, \
@@ -144,7 +145,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     }
     checker.report(
-        "PA306",
+        Rule::SelectStar,
         first.range(),
         format!("`SELECT *` in SQL passed to `{name}(...)` fetches every column"),
         "Name the columns the code reads (`SELECT id, name, ... FROM ...`)".to_string(),

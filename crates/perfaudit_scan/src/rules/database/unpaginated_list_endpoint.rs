@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 use crate::semantic::models::{ColumnFact, FieldKind, ModelFact, ModelIndex};
 
@@ -234,7 +235,7 @@ fn unbounded_iter<'a>(
 }
 
 pub(crate) fn check_return<'a>(checker: &mut Checker<'a>, value: &'a Expr) {
-    if !checker.enabled("PA304") {
+    if !checker.enabled(Rule::UnpaginatedListEndpoint) {
         return;
     }
     let Some(f) = checker.func() else { return };
@@ -244,15 +245,14 @@ pub(crate) fn check_return<'a>(checker: &mut Checker<'a>, value: &'a Expr) {
     let handler = def.name.as_str();
     if let Some((what, range)) = unbounded(checker, value, 0) {
         // One finding per query, however many returns lead to it.
-        if checker
-            .findings
-            .iter()
-            .any(|f| f.code == "PA304" && f.line == checker.line_of(range.start()))
-        {
+        if checker.findings.iter().any(|f| {
+            f.code == Rule::UnpaginatedListEndpoint.code()
+                && f.line == checker.line_of(range.start())
+        }) {
             return;
         }
         checker.report(
-            "PA304",
+            Rule::UnpaginatedListEndpoint,
             range,
             format!(
                 "handler `{handler}` returns every row of `{what}` with no limit or pagination"
@@ -265,7 +265,9 @@ them to the query (`.limit()/.offset()`, a slice, `paginate`), or use DRF/Django
 }
 
 pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
-    if !checker.enabled("PA304") || checker.project.models.drf_default_pagination {
+    if !checker.enabled(Rule::UnpaginatedListEndpoint)
+        || checker.project.models.drf_default_pagination
+    {
         return;
     }
     let Some(args) = &class.arguments else { return };
@@ -314,7 +316,7 @@ pub(crate) fn check_class(checker: &mut Checker, class: &ast::StmtClassDef) {
         "has no `pagination_class` and the project sets no `DEFAULT_PAGINATION_CLASS`"
     };
     checker.report(
-        "PA304",
+        Rule::UnpaginatedListEndpoint,
         class.name.range(),
         format!(
             "DRF list view `{}` ({base}) {how}: it returns every row",

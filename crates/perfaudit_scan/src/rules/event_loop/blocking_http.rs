@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -51,10 +52,16 @@ pub(crate) fn blocking_http_call(checker: &Checker, call: &ast::ExprCall) -> Opt
     None
 }
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen",
+];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if let Some(what) = blocking_http_call(checker, call) {
         checker.report(
-            "PA102",
+            Rule::BlockingHttpInAsync,
             call.range(),
             format!("blocking HTTP call `{what}` inside an `async def`"),
             "Use an async client (`httpx.AsyncClient`, `aiohttp.ClientSession`) created once and \

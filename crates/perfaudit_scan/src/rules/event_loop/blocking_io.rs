@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::Ty;
 use perfaudit_model::Severity;
 
@@ -20,6 +21,22 @@ milliseconds.",
     limits: "`Path` objects are recognised when built with `Path(...)` in the call or bound to \
 a name; other path-like receivers are not. `aiofiles.open`/`anyio.open_file` are not flagged.",
 };
+
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "open",
+    "input",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "getoutput",
+    "getstatusoutput",
+    "system",
+    "popen",
+];
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let q = checker.callee_qualified();
@@ -56,7 +73,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         }
     };
     checker.report_with(
-        "PA103",
+        Rule::BlockingIoInAsync,
         call.range(),
         format!("blocking I/O `{what}` inside an `async def`"),
         "Move the I/O off the loop: `await asyncio.to_thread(...)`, `aiofiles`/`anyio` for files, \

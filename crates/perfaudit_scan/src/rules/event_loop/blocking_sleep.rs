@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds `time.sleep(...)` (however it is imported) called in async context: the \
@@ -17,13 +18,17 @@ spike for every concurrent request served by the worker.",
 run in a thread). Calls hidden behind helper functions are not followed.",
 };
 
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &["sleep"];
+
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(q) = checker.callee_qualified() else {
         return;
     };
     if q == "time.sleep" {
         checker.report(
-            "PA101",
+            Rule::BlockingSleepInAsync,
             call.range(),
             "`time.sleep(...)` blocks the event loop inside an `async def`".to_string(),
             "Use `await asyncio.sleep(...)` (or `anyio.sleep`) instead".to_string(),

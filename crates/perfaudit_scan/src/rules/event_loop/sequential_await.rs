@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::{Checker, LoopKind};
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::{callee_label, terminal_name};
 use crate::semantic::Ty;
 
@@ -70,7 +71,7 @@ pub(crate) fn check_await(checker: &mut Checker, aw: &ast::ExprAwait) {
     }
     let line = checker.line_of(lp.start);
     checker.report(
-        "PA105",
+        Rule::SequentialAwaitInLoop,
         aw.range(),
         format!(
             "`await {}(...)` runs one request at a time in the loop at line {line}",

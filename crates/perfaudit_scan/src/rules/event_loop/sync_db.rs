@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::callee_label;
 use crate::semantic::models::ModelKind;
 use crate::semantic::Ty;
@@ -48,6 +49,10 @@ const SESSION_METHODS: &[&str] = &[
 ];
 
 const REDIS_SKIP: &[&str] = &["pipeline", "lock"];
+
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &["connect", "Redis", "StrictRedis", "from_url"];
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.awaited == Some(call.range().start()) {
@@ -137,7 +142,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
 
 fn report(checker: &mut Checker, call: &ast::ExprCall, what: String) {
     checker.report(
-        "PA104",
+        Rule::SyncDbInAsync,
         call.range(),
         format!("{what} blocks the event loop inside an `async def`"),
         "Use the async API (`AsyncSession` + `await`, `redis.asyncio`, asyncpg, Django `aget`/\

@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 
 pub const DOC: RuleDoc = RuleDoc {
     what: "Finds `requests.Session()`, `httpx.Client()`, `httpx.AsyncClient()` and \
@@ -18,6 +19,16 @@ load).",
 classes; clients created in helpers called by handlers are not followed (PA307 does that for \
 database connections).",
 };
+
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "Session",
+    "session",
+    "Client",
+    "AsyncClient",
+    "ClientSession",
+];
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     if checker.is_offline {
@@ -47,7 +58,7 @@ pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     };
     checker.report(
-        "PA202",
+        Rule::HttpClientPerCall,
         call.range(),
         format!("`{what}` is created {place}: a new connection pool every time"),
         "Create the client once (module level, app lifespan/startup, `app.state`, a dependency \

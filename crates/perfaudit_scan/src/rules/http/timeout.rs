@@ -4,6 +4,7 @@ use crate::python::parser::ast::{self, Expr};
 use crate::python::parser::Ranged;
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::expr::{callee_label, has_star_kwargs, is_none, keyword};
 use crate::semantic::Ty;
 
@@ -22,6 +23,22 @@ timeout configured on a `Session` subclass or adapter is not seen.",
 
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
+
+/// Last segments of the callees this rule matches by qualified name (the checker resolves
+/// only those).
+pub(crate) const CALLEES: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "stream",
+    "Client",
+    "AsyncClient",
 ];
 
 pub(crate) fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
@@ -73,7 +90,7 @@ fn report(checker: &mut Checker, call: &ast::ExprCall, what: String, explicit_no
         format!("`{what}(...)` has no `timeout=`: it can wait forever")
     };
     checker.report(
-        "PA201",
+        Rule::HttpCallWithoutTimeout,
         call.range(),
         message,
         "Pass a finite timeout, e.g. `timeout=(3.05, 10)` (connect, read) for requests or \

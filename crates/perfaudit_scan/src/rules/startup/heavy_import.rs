@@ -4,6 +4,7 @@ use crate::python::parser::ast;
 use crate::python::parser::{Ranged, TextRange};
 use crate::rules::checker::Checker;
 use crate::rules::docs::RuleDoc;
+use crate::rules::Rule;
 use crate::semantic::{BindingId, ScopeKind};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -41,7 +42,7 @@ const SKIP_DIRS: &[&str] = &[
 ];
 
 pub(crate) fn on_import(checker: &mut Checker, qualified: &str, alias: &ast::Alias, id: BindingId) {
-    if !checker.enabled("PA501")
+    if !checker.enabled(Rule::HeavyImportAtModuleLevel)
         || checker.is_test_module
         || checker.sem.scope().kind != ScopeKind::Module
         || checker.sem.type_checking_depth > 0
@@ -76,7 +77,7 @@ pub(crate) fn finish(checker: &mut Checker) {
         }
         let name = b.name;
         checker.report(
-            "PA501",
+            Rule::HeavyImportAtModuleLevel,
             c.range,
             format!(
                 "`{}` is imported at module level (as `{name}`) but only used inside functions: every process start pays for it",

@@ -26,6 +26,7 @@ bench/pa503_vs_ruff.sh). Like ruff, conditional imports in `try/except ImportErr
 reported when unused, `__getattr__`-based lazy exports are not understood, and names used \
 only in `# type:` comments or docstrings do not count.",
 };
+use crate::rules::Rule;
 
 /// Lines with a `# noqa` (bare or listing F401) and whether the whole file is exempt.
 fn noqa(checker: &Checker) -> (bool, Vec<u32>) {
@@ -83,7 +84,7 @@ fn allowed(checker: &Checker, qualified: &str) -> bool {
 }
 
 pub(crate) fn finish(checker: &mut Checker) {
-    if !checker.enabled("PA503") {
+    if !checker.enabled(Rule::UnusedImport) {
         return;
     }
     let (file_exempt, noqa_lines) = noqa(checker);
@@ -126,7 +127,7 @@ pub(crate) fn finish(checker: &mut Checker) {
             format!("`{qualified}` imported but unused")
         };
         checker.report_with(
-            "PA503",
+            Rule::UnusedImport,
             range,
             message,
             format!("Remove the import of `{name}`; if it is imported for its side effects, add it to `allowed-unused-imports`"),

@@ -1,11 +1,12 @@
-//! Stage documents (load, monitor, bench, imports) to the run record's sections. Used by the
-//! audit to build its run record and by the single-stage HTML pages, so both draw the same.
+//! The projection of stage documents (load, monitor, bench, imports) onto the run record's
+//! sections. The audit builds its run record with it, and the single-stage HTML pages draw
+//! through it, so both show the same numbers. No renderer projects anything itself.
 
-use perfaudit_model::bench::{BenchResult, ImportsDocument};
-use perfaudit_model::histogram::{Histogram, LatencySummary as HdrSummary};
-use perfaudit_model::load::LoadResult;
-use perfaudit_model::monitor::MonitorReport;
-use perfaudit_model::run::*;
+use crate::bench::{BenchResult, ImportsDocument};
+use crate::histogram::{Histogram, LatencySummary as HdrSummary};
+use crate::load::LoadResult;
+use crate::monitor::MonitorReport;
+use crate::run::*;
 
 /// Percentiles drawn in the latency curve.
 const CURVE: [f64; 22] = [
@@ -90,6 +91,7 @@ pub fn monitor_section(m: &MonitorReport, phase_start_ms: u64) -> MonitorSection
                 t_s: (x.t_unix_ms as f64 - phase_start_ms as f64) / 1e3,
                 cpu_pct: x.cpu_pct,
                 rss_bytes: x.rss_bytes as f64,
+                pss_bytes: x.pss_bytes.map(|v| v as f64),
                 threads: x.threads,
                 fds: x.fds.unwrap_or(0),
             })
@@ -98,6 +100,8 @@ pub fn monitor_section(m: &MonitorReport, phase_start_ms: u64) -> MonitorSection
         cpu_pct_max: s.cpu_pct.max,
         rss_bytes_mean: s.rss_bytes.mean,
         rss_bytes_max: s.rss_bytes.max,
+        pss_bytes_mean: s.pss_bytes.as_ref().map(|p| p.mean),
+        pss_bytes_max: s.pss_bytes.as_ref().map(|p| p.max),
         threads_max: s.threads.max as u64,
         fds_max: s.fds.as_ref().map_or(0, |f| f.max as u64),
         alerts: m
