@@ -353,6 +353,13 @@ fn tick_loop(
             }
         }
         let tick_at = Instant::now();
+        // A sleep that overshot the deadline takes no sample past it.
+        if spec
+            .duration
+            .is_some_and(|d| tick_at.duration_since(origin) >= d)
+        {
+            break ProfileEnd::Completed;
+        }
         let second = tick_at.duration_since(origin).as_secs() as u32;
         next += interval.mul_f64(0.9 + 0.2 * jitter.next_unit());
         for s in &spies {

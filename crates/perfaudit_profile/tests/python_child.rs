@@ -55,6 +55,7 @@ fn python(args: &[&str], run_for: &str) -> Kill {
 fn shares_of_a_real_python_child() {
     let child = python(&[], "30");
     let mut spec = SessionSpec::new(child.0.id());
+    spec.attach_patience = Duration::from_secs(10);
     spec.rate_hz = 200;
     spec.duration = Some(Duration::from_secs(3));
     let session = Session::start(spec).expect("attach");
@@ -100,6 +101,7 @@ fn shares_of_a_real_python_child() {
 fn idle_threads_counted_when_asked_and_children_followed() {
     let child = python(&["fork"], "30");
     let mut spec = SessionSpec::new(child.0.id());
+    spec.attach_patience = Duration::from_secs(10);
     spec.duration = Some(Duration::from_secs(2));
     spec.idle = true;
     let session = Session::start(spec).expect("attach");
@@ -118,6 +120,7 @@ fn idle_threads_counted_when_asked_and_children_followed() {
 fn target_exit_is_marked() {
     let child = python(&[], "1.5");
     let mut spec = SessionSpec::new(child.0.id());
+    spec.attach_patience = Duration::from_secs(10);
     spec.duration = Some(Duration::from_secs(20));
     let session = Session::start(spec).expect("attach");
     let t0 = std::time::Instant::now();
@@ -131,6 +134,7 @@ fn target_exit_is_marked() {
 fn non_python_target_is_a_clear_error() {
     let child = Kill(Command::new("sleep").arg("20").spawn().unwrap());
     let mut spec = SessionSpec::new(child.0.id());
+    spec.attach_patience = Duration::from_secs(10);
     spec.attach_patience = Duration::from_millis(500);
     match Session::start(spec) {
         Err(ProfileError::NotPython { pid, .. }) => assert_eq!(pid, child.0.id()),
