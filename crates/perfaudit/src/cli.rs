@@ -22,7 +22,7 @@ use crate::commands;
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -31,7 +31,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Output format, before the subcommand (`perfaudit --format json scan`); each command's
     /// own `--format` lists the formats it supports.
     #[arg(long = "format", value_name = "FORMAT", hide = true)]
@@ -56,12 +56,12 @@ pub struct GlobalArgs {
 
 /// The `--format` parser of one kind of document: its possible values, and so the command's
 /// `--help`, are the kind's list of formats (`perfaudit_report::format`), nothing else.
-pub fn format_parser<K: DocumentFormat>() -> FormatParser<K> {
+pub(crate) fn format_parser<K: DocumentFormat>() -> FormatParser<K> {
     FormatParser(PhantomData)
 }
 
 #[derive(Clone)]
-pub struct FormatParser<K>(PhantomData<K>);
+pub(crate) struct FormatParser<K>(PhantomData<K>);
 
 impl<K: DocumentFormat> TypedValueParser for FormatParser<K> {
     type Value = K;
@@ -90,7 +90,7 @@ impl<K: DocumentFormat> TypedValueParser for FormatParser<K> {
 }
 
 /// The message for a format this kind of document does not support.
-pub fn unsupported_format<K: DocumentFormat>(name: &str) -> String {
+pub(crate) fn unsupported_format<K: DocumentFormat>(name: &str) -> String {
     format!(
         "--format {name} is not available for a {} (choose one of: {})",
         K::KIND,
@@ -99,14 +99,14 @@ pub fn unsupported_format<K: DocumentFormat>(name: &str) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Static audit of a Python codebase: inventory, imports, dependencies, performance rules.
     Scan(commands::scan::ScanArgs),
     /// Explain a rule (its doc), or list every rule.
@@ -131,7 +131,7 @@ pub enum Command {
 
 /// The README's format table, generated from every command's `--format` parser.
 #[cfg(test)]
-pub fn format_table() -> String {
+pub(crate) fn format_table() -> String {
     use clap::CommandFactory;
     fn rows(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, Vec<String>)>) {
         for sub in cmd.get_subcommands() {

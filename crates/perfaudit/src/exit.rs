@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Everything ran and nothing failed.
     Success,
     /// The audit ran and found a failure: findings at/above `--fail-on`, a breached
@@ -18,7 +18,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             Status::Success => 0,
             Status::Failure => 1,
@@ -29,7 +29,7 @@ impl Status {
 
     /// The worse of two statuses (`Error` > `Failure` > `Success`).
     #[allow(dead_code)]
-    pub fn max(self, other: Status) -> Status {
+    pub(crate) fn max(self, other: Status) -> Status {
         if other.code() > self.code() {
             other
         } else {
@@ -39,7 +39,7 @@ impl Status {
 }
 
 /// True when the error (or anything in its chain) is a broken pipe.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -47,12 +47,12 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-pub fn finish(outcome: anyhow::Result<Status>) -> ExitCode {
+pub(crate) fn finish(outcome: anyhow::Result<Status>) -> ExitCode {
     match outcome {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("perfaudit: error: {err:#}");
+            crate::output::stderr_line(format!("perfaudit: error: {err:#}"));
             ExitCode::from(Status::Error.code())
         }
     }

@@ -1,6 +1,10 @@
 //! One place decides output policy: format, destination, colour, progress, quiet.
 //! Data goes to stdout (or `--output FILE`: regular files written atomically, devices, FIFOs
 //! and symlinks written through, see [`write_atomically`]); progress and logs to stderr.
+//!
+//! This is the only module that prints (the workspace denies `print_stdout`/`print_stderr`
+//! elsewhere): commands write notes, warnings and progress through the policy.
+#![allow(clippy::print_stderr)]
 
 use crate::cli::{unsupported_format, ColorChoice, GlobalArgs};
 use anyhow::Context;
@@ -9,7 +13,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
-pub struct OutputPolicy {
+pub(crate) struct OutputPolicy {
     /// `--format` given before the subcommand; each command checks it against its own list.
     pub format: Option<String>,
     pub output: Option<PathBuf>,
@@ -24,7 +28,7 @@ pub struct OutputPolicy {
 }
 
 impl OutputPolicy {
-    pub fn from_global(g: &GlobalArgs) -> Self {
+    pub(crate) fn from_global(g: &GlobalArgs) -> Self {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let decide = |is_tty: bool| match g.color {
             ColorChoice::Always => true,
@@ -45,7 +49,7 @@ impl OutputPolicy {
 
     /// The format to render: the command's own `--format`, else the one given before the
     /// subcommand (checked against the command's list), else the kind's default (text).
-    pub fn format<K: DocumentFormat>(&self, chosen: Option<K>) -> anyhow::Result<K> {
+    pub(crate) fn format<K: DocumentFormat>(&self, chosen: Option<K>) -> anyhow::Result<K> {
         match (chosen, &self.format) {
             (Some(k), _) => Ok(k),
             (None, Some(name)) => {
@@ -57,7 +61,7 @@ impl OutputPolicy {
 
     /// Write the rendered document to stdout or, with `--output`, atomically to the file
     /// (temporary file in the same directory, then rename).
-    pub fn emit(
+    pub(crate) fn emit(
         &self,
         render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> anyhow::Result<()> {
@@ -74,11 +78,50 @@ impl OutputPolicy {
     }
 
     /// A line for the user on stderr, unless `--quiet`.
-    #[allow(dead_code)]
-    pub fn note(&self, msg: impl AsRef<str>) {
+    pub(crate) fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            stderr_line(msg);
         }
+    }
+
+    /// A line for the user on stderr above the live progress line `bar` (if one is drawn),
+    /// unless `--quiet`.
+    pub(crate) fn note_above(&self, bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+        if !self.quiet {
+            note_above(bar, msg);
+        }
+    }
+
+    /// A live progress line on stderr drawn with `template` (indicatif), ticking every `tick`,
+    /// when progress is drawn at all (a terminal, no `--quiet`, no `--no-progress`).
+    pub(crate) fn spinner(
+        &self,
+        template: &str,
+        tick: std::time::Duration,
+    ) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(tick);
+            bar
+        })
+    }
+}
+
+/// A line on stderr that no `--quiet` hides: the final error, a signal's notice.
+pub(crate) fn stderr_line(msg: impl AsRef<str>) {
+    eprintln!("{}", msg.as_ref());
+}
+
+/// A line on stderr above the live progress line `bar`, if one is drawn (for code that holds
+/// no policy, such as a sampler's observer; it checks `--quiet` itself).
+pub(crate) fn note_above(bar: Option<&indicatif::ProgressBar>, msg: impl AsRef<str>) {
+    match bar {
+        Some(b) if !b.is_hidden() => b.println(msg.as_ref()),
+        _ => stderr_line(msg),
     }
 }
 
@@ -95,7 +138,7 @@ impl OutputPolicy {
 ///   file is appended to, as a shell redirection left it).
 ///
 /// The name is kept from when every file was replaced; only regular files are.
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     path: &std::path::Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {

@@ -253,6 +253,41 @@ fn merge_combines_runs_exactly_and_validates() {
     let h = perfaudit_model::histogram::Histogram::from_base64(doc["histogram"].as_str().unwrap())
         .unwrap();
     assert_eq!(h.len(), 200);
+
+    // The same file twice (also through another path) is refused, naming it.
+    let alias = dir.path().join("alias.json");
+    std::os::unix::fs::symlink(&files[0], &alias).unwrap();
+    let out = perfaudit()
+        .args(["load", "merge", "--format", "json"])
+        .arg(&files[0])
+        .arg(&alias)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("given twice"), "{err}");
+    // A forged histogram payload length is an error naming the file, exit 2, not an abort.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
+    use base64::Engine;
+    let mut raw = base64::engine::general_purpose::STANDARD
+        .decode(doc["histogram"].as_str().unwrap())
+        .unwrap();
+    raw[4..8].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+    doc["histogram"] = base64::engine::general_purpose::STANDARD
+        .encode(&raw)
+        .into();
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, doc.to_string()).unwrap();
+    let out = perfaudit()
+        .args(["load", "merge", "--format", "json"])
+        .arg(&files[0])
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("forged.json"), "{err}");
 }
 
 #[test]

@@ -482,3 +482,52 @@ fn unknown_codes_are_errors_and_all_means_all() {
         assert!(findings(&doc, "PA309").is_empty(), "{args:?}");
     }
 }
+
+/// Issue 21: an 80 KB module `x = f()()()...` (and subscript, slice, await and f-string chains)
+/// aborted the scan with a stack overflow (rc 134). Over the limit it is a located diagnostic;
+/// just under it, scanned on the main thread's path without running out of stack.
+#[test]
+fn postfix_chains_never_overflow_the_stack() {
+    let over = [
+        format!("x = f{}\n", "()".repeat(40_000)),
+        format!("x = a{}\n", "[0]".repeat(30_000)),
+        format!("x = a{}\n", "[1:2]".repeat(30_000)),
+        format!("async def g():\n    x = await a{}\n", "()".repeat(30_000)),
+        format!("x = f\"{{a{}}}\"\n", "()".repeat(30_000)),
+    ];
+    for src in over {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("deep.py"), &src).unwrap();
+        let out = assert_cmd::Command::cargo_bin("perfaudit")
+            .unwrap()
+            .args(["scan", "--no-progress", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("levels deep, over the limit"), "{text}");
+    }
+    for src in [
+        format!("x = f{}\n", "()".repeat(9_500)),
+        format!("x = a{}\n", "[0]".repeat(9_900)),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("under.py");
+        std::fs::write(&file, &src).unwrap();
+        // A single file is scanned on the calling thread's path.
+        let out = assert_cmd::Command::cargo_bin("perfaudit")
+            .unwrap()
+            .args(["scan", "--no-progress", "--format", "json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a stopped service gets between SIGTERM and SIGKILL.
-pub const STOP_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 
 thread_local! {
     static RESOLVED: std::cell::RefCell<std::collections::HashMap<String, Option<std::path::PathBuf>>> =

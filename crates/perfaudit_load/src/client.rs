@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 /// A connection's byte stream: plain TCP or TLS.
-pub enum Stream {
+pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
@@ -62,13 +62,13 @@ impl AsyncWrite for Stream {
 
 /// Opens connections to the target.
 #[derive(Clone)]
-pub struct Connector {
+pub(crate) struct Connector {
     pub addr: SocketAddr,
     pub tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
 }
 
 impl Connector {
-    pub async fn connect(&self) -> Result<Stream, ErrorKind> {
+    pub(crate) async fn connect(&self) -> Result<Stream, ErrorKind> {
         let tcp = TcpStream::connect(self.addr)
             .await
             .map_err(|e| ErrorKind::from_connect(&e))?;
@@ -95,7 +95,7 @@ impl Connector {
 
 /// What a completed exchange yielded.
 #[derive(Debug, Clone, Copy)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub status: u16,
     pub bytes_in: u64,
     /// When the first response byte arrived; None when the whole response came in the first
@@ -105,7 +105,7 @@ pub struct Outcome {
 }
 
 /// An HTTP/1.1 connection: write the request, parse the response as it streams in.
-pub struct H1 {
+pub(crate) struct H1 {
     stream: Stream,
     tls: bool,
     buf: Vec<u8>,
@@ -115,7 +115,7 @@ pub struct H1 {
 }
 
 impl H1 {
-    pub fn new(stream: Stream) -> H1 {
+    pub(crate) fn new(stream: Stream) -> H1 {
         let tls = matches!(stream, Stream::Tls(_));
         H1 {
             stream,
@@ -127,7 +127,11 @@ impl H1 {
         }
     }
 
-    pub async fn exchange(&mut self, request: &[u8], head: bool) -> Result<Outcome, ErrorKind> {
+    pub(crate) async fn exchange(
+        &mut self,
+        request: &[u8],
+        head: bool,
+    ) -> Result<Outcome, ErrorKind> {
         self.stream
             .write_all(request)
             .await
@@ -205,7 +209,7 @@ impl H1 {
 }
 
 /// An HTTP/2 connection (one request in flight per connection task).
-pub struct H2 {
+pub(crate) struct H2 {
     send: h2::client::SendRequest<Bytes>,
 }
 
@@ -217,7 +221,7 @@ fn h2_kind(e: &h2::Error) -> ErrorKind {
 }
 
 impl H2 {
-    pub async fn handshake(stream: Stream) -> Result<H2, ErrorKind> {
+    pub(crate) async fn handshake(stream: Stream) -> Result<H2, ErrorKind> {
         let (send, conn) = h2::client::Builder::new()
             .initial_window_size(4 << 20)
             .initial_connection_window_size(8 << 20)
@@ -230,7 +234,7 @@ impl H2 {
         Ok(H2 { send })
     }
 
-    pub async fn exchange(
+    pub(crate) async fn exchange(
         &mut self,
         request: http::Request<()>,
         body: Bytes,
@@ -266,7 +270,7 @@ impl H2 {
 
 /// The rustls client configuration: Mozilla roots plus `ca_der`, or no verification at all
 /// with `insecure`. `alpn` lists the protocols offered (`h2` or `http/1.1`).
-pub fn tls_config(
+pub(crate) fn tls_config(
     insecure: bool,
     ca_der: &[Vec<u8>],
     alpn: &[&[u8]],

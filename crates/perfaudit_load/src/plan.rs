@@ -258,7 +258,7 @@ impl RateSchedule {
 }
 
 /// Number of active connections at `t` seconds under connection stages (ramping from 0).
-pub fn connections_at(stages: &[Stage], t: f64) -> f64 {
+pub(crate) fn connections_at(stages: &[Stage], t: f64) -> f64 {
     let (mut start, mut prev) = (0.0, 0.0);
     for s in stages {
         let len = s.duration.as_secs_f64();
@@ -272,7 +272,7 @@ pub fn connections_at(stages: &[Stage], t: f64) -> f64 {
 }
 
 /// Earliest time >= `now` at which connection `index` (0-based) is active, if any before `end`.
-pub fn next_active(stages: &[Stage], index: u32, now: f64, end: f64) -> Option<f64> {
+pub(crate) fn next_active(stages: &[Stage], index: u32, now: f64, end: f64) -> Option<f64> {
     let need = index as f64 + 1.0;
     if connections_at(stages, now) >= need - 1e-9 {
         return Some(now);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 /// Counters and histograms of one endpoint in one worker.
 #[derive(Debug, Clone)]
-pub struct EndpointStats {
+pub(crate) struct EndpointStats {
     pub latency: Histogram,
     pub ttfb: Histogram,
     /// Responses by status code (index = code, 0..=999).
@@ -34,7 +34,7 @@ impl Default for EndpointStats {
 }
 
 impl EndpointStats {
-    pub fn merge(&mut self, o: &EndpointStats) {
+    pub(crate) fn merge(&mut self, o: &EndpointStats) {
         let _ = self.latency.merge(&o.latency);
         let _ = self.ttfb.merge(&o.ttfb);
         for (a, b) in self.status.iter_mut().zip(&o.status) {
@@ -49,11 +49,11 @@ impl EndpointStats {
         self.bytes.received += o.bytes.received;
     }
 
-    pub fn error_count(&self) -> u64 {
+    pub(crate) fn error_count(&self) -> u64 {
         self.errors.iter().sum()
     }
 
-    pub fn errors_map(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn errors_map(&self) -> BTreeMap<String, u64> {
         ErrorKind::ALL
             .iter()
             .filter(|k| self.errors[k.index()] > 0)
@@ -61,7 +61,7 @@ impl EndpointStats {
             .collect()
     }
 
-    pub fn status_map(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn status_map(&self) -> BTreeMap<String, u64> {
         self.status
             .iter()
             .enumerate()
@@ -73,7 +73,7 @@ impl EndpointStats {
 
 /// Everything one worker measured.
 #[derive(Debug, Clone)]
-pub struct WorkerStats {
+pub(crate) struct WorkerStats {
     pub endpoints: Vec<EndpointStats>,
     pub connect: Histogram,
     pub lag: Histogram,
@@ -88,7 +88,7 @@ pub struct WorkerStats {
 }
 
 impl WorkerStats {
-    pub fn new(endpoints: usize) -> WorkerStats {
+    pub(crate) fn new(endpoints: usize) -> WorkerStats {
         WorkerStats {
             endpoints: vec![EndpointStats::default(); endpoints],
             connect: Histogram::new(),
@@ -102,7 +102,7 @@ impl WorkerStats {
         }
     }
 
-    pub fn merge(&mut self, o: &WorkerStats) {
+    pub(crate) fn merge(&mut self, o: &WorkerStats) {
         for (a, b) in self.endpoints.iter_mut().zip(&o.endpoints) {
             a.merge(b);
         }
@@ -119,7 +119,7 @@ impl WorkerStats {
 
 /// One worker's numbers for the second it is in.
 #[derive(Debug, Default)]
-pub struct SecondLocal {
+pub(crate) struct SecondLocal {
     pub requests: u64,
     pub errors: u64,
     pub latency: Histogram,
@@ -135,7 +135,7 @@ struct SecondAcc {
 /// The per-second timeline all workers feed. A second is finalized (its histogram encoded and
 /// dropped) once every worker has moved past it, so memory stays flat over long runs.
 #[derive(Debug)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// Per worker: the lowest second it may still add to.
     low: Vec<u32>,
     open: BTreeMap<u32, SecondAcc>,
@@ -147,7 +147,7 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(workers: usize, start_unix_ms: u64) -> Timeline {
+    pub(crate) fn new(workers: usize, start_unix_ms: u64) -> Timeline {
         Timeline {
             low: vec![0; workers],
             open: BTreeMap::new(),
@@ -159,7 +159,7 @@ impl Timeline {
     }
 
     /// Worker `w` hands over second `sec` and will only add to seconds >= `next` from now on.
-    pub fn flush(&mut self, w: usize, sec: u32, local: &mut SecondLocal, next: u32) {
+    pub(crate) fn flush(&mut self, w: usize, sec: u32, local: &mut SecondLocal, next: u32) {
         if local.requests > 0 {
             let acc = self.open.entry(sec).or_default();
             acc.requests += local.requests;
@@ -195,12 +195,12 @@ impl Timeline {
     }
 
     /// The last finalized second.
-    pub fn last(&self) -> Option<&TimelineEntry> {
+    pub(crate) fn last(&self) -> Option<&TimelineEntry> {
         self.done.last()
     }
 
     /// All seconds, gaps filled with zeros, covering at least `seconds` seconds.
-    pub fn finish(mut self, seconds: u32) -> Vec<TimelineEntry> {
+    pub(crate) fn finish(mut self, seconds: u32) -> Vec<TimelineEntry> {
         let last = self.open.keys().next_back().map_or(0, |s| s + 1);
         let upto = last.max(seconds);
         for s in self.done.len() as u32..upto {

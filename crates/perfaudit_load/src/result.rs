@@ -190,12 +190,42 @@ pub enum MergeError {
     Empty,
     #[error("{0}")]
     Histogram(String),
+    /// A count would exceed u64: forged or corrupt input, never a real run.
+    #[error("run {run}: `{field}` overflows when added (forged or corrupt counts)")]
+    Overflow { run: usize, field: String },
+    #[error("run {run} measured `{other}`, run 1 measured `{first}`: runs of different targets are not merged")]
+    Targets {
+        run: usize,
+        first: String,
+        other: String,
+    },
+    #[error("run {run} is the same run as run {same} (identical start, counts and histogram): a shard given twice")]
+    Duplicate { run: usize, same: usize },
 }
 
-fn add_maps(a: &mut BTreeMap<String, u64>, b: &BTreeMap<String, u64>) {
+fn add(a: &mut u64, b: u64, run: usize, field: &str) -> Result<(), MergeError> {
+    *a = a.checked_add(b).ok_or_else(|| MergeError::Overflow {
+        run,
+        field: field.to_string(),
+    })?;
+    Ok(())
+}
+
+fn add_maps(
+    a: &mut BTreeMap<String, u64>,
+    b: &BTreeMap<String, u64>,
+    run: usize,
+    what: &str,
+) -> Result<(), MergeError> {
     for (k, v) in b {
-        *a.entry(k.clone()).or_insert(0) += v;
+        add(
+            a.entry(k.clone()).or_insert(0),
+            *v,
+            run,
+            &format!("{what}.{k}"),
+        )?;
     }
+    Ok(())
 }
 
 fn merge_hist(a: &mut Histogram, b: &Histogram) -> Result<(), MergeError> {
@@ -215,31 +245,60 @@ pub fn merge_results(runs: &[LoadResult]) -> Result<LoadResult, MergeError> {
         .fold(0.0, f64::max);
     let mut ttfb_max = first.ttfb_us;
     let mut connect = first.connect_us;
-    for r in &runs[1..] {
-        m.requests += r.requests;
-        m.responses += r.responses;
-        m.connections += r.connections;
-        m.threads += r.threads;
-        m.connections_opened += r.connections_opened;
-        m.unfinished += r.unfinished;
-        m.bytes.sent += r.bytes.sent;
-        m.bytes.received += r.bytes.received;
+    for (i, r) in runs.iter().enumerate().skip(1) {
+        let run = i + 1;
+        if r.target != first.target {
+            return Err(MergeError::Targets {
+                run,
+                first: first.target.clone(),
+                other: r.target.clone(),
+            });
+        }
+        if let Some(j) = runs[..i].iter().position(|o| {
+            o.started_unix_ms == r.started_unix_ms
+                && o.requests == r.requests
+                && o.responses == r.responses
+                && o.histogram == r.histogram
+        }) {
+            return Err(MergeError::Duplicate { run, same: j + 1 });
+        }
+        add(&mut m.requests, r.requests, run, "requests")?;
+        add(&mut m.responses, r.responses, run, "responses")?;
+        m.connections = m.connections.saturating_add(r.connections);
+        m.threads = m.threads.saturating_add(r.threads);
+        add(
+            &mut m.connections_opened,
+            r.connections_opened,
+            run,
+            "connections_opened",
+        )?;
+        add(&mut m.unfinished, r.unfinished, run, "unfinished")?;
+        add(&mut m.bytes.sent, r.bytes.sent, run, "bytes.sent")?;
+        add(
+            &mut m.bytes.received,
+            r.bytes.received,
+            run,
+            "bytes.received",
+        )?;
         m.cpu_s.user += r.cpu_s.user;
         m.cpu_s.sys += r.cpu_s.sys;
-        add_maps(&mut m.errors, &r.errors);
-        add_maps(&mut m.status, &r.status);
+        add_maps(&mut m.errors, &r.errors, run, "errors")?;
+        add_maps(&mut m.status, &r.status, run, "status")?;
+        if m.histogram.len().checked_add(r.histogram.len()).is_none() {
+            return Err(MergeError::Overflow {
+                run,
+                field: "histogram".into(),
+            });
+        }
         merge_hist(&mut m.histogram, &r.histogram)?;
         // Summaries without histograms (ttfb, connect) take the worst of the runs.
         ttfb_max = worst(ttfb_max, r.ttfb_us);
         connect = worst(connect, r.connect_us);
-        if r.target != m.target {
-            m.target = format!("{}, {}", m.target, r.target);
-        }
         match (&mut m.open_model, &r.open_model) {
             (Some(a), Some(b)) => {
                 a.rate += b.rate;
-                a.scheduled += b.scheduled;
-                a.not_sent += b.not_sent;
+                add(&mut a.scheduled, b.scheduled, run, "open_model.scheduled")?;
+                add(&mut a.not_sent, b.not_sent, run, "open_model.not_sent")?;
                 a.schedule_lag_us = worst(a.schedule_lag_us, b.schedule_lag_us);
             }
             (None, Some(b)) => m.open_model = Some(b.clone()),
@@ -248,14 +307,25 @@ pub fn merge_results(runs: &[LoadResult]) -> Result<LoadResult, MergeError> {
         for e in &r.endpoints {
             match m.endpoints.iter_mut().find(|x| x.name == e.name) {
                 Some(x) => {
-                    x.requests += e.requests;
-                    x.responses += e.responses;
-                    add_maps(&mut x.errors, &e.errors);
-                    add_maps(&mut x.status, &e.status);
+                    add(&mut x.requests, e.requests, run, "endpoints.requests")?;
+                    add(&mut x.responses, e.responses, run, "endpoints.responses")?;
+                    add_maps(&mut x.errors, &e.errors, run, "endpoints.errors")?;
+                    add_maps(&mut x.status, &e.status, run, "endpoints.status")?;
+                    if x.histogram.len().checked_add(e.histogram.len()).is_none() {
+                        return Err(MergeError::Overflow {
+                            run,
+                            field: "endpoints.histogram".into(),
+                        });
+                    }
                     merge_hist(&mut x.histogram, &e.histogram)?;
                     x.ttfb_us = worst(x.ttfb_us, e.ttfb_us);
-                    x.bytes.sent += e.bytes.sent;
-                    x.bytes.received += e.bytes.received;
+                    add(&mut x.bytes.sent, e.bytes.sent, run, "endpoints.bytes.sent")?;
+                    add(
+                        &mut x.bytes.received,
+                        e.bytes.received,
+                        run,
+                        "endpoints.bytes.received",
+                    )?;
                 }
                 None => m.endpoints.push(e.clone()),
             }

@@ -143,6 +143,9 @@ fn duration_text_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Stri
 /// How deep `scenario = "base.toml"` chains may go (a loop is refused before that).
 const MAX_BASES: usize = 8;
 
+/// The largest request body or data file a scenario reads (64 MiB).
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+
 impl Scenario {
     /// Read a scenario file, with the file it is based on (`scenario = "base.toml"`) read
     /// first. File names inside (data files, bodies, the CA file, a base) are made absolute
@@ -284,7 +287,8 @@ impl Scenario {
         }
     }
 
-    /// The plan these settings describe. `base_dir` resolves relative file names.
+    /// The plan these settings describe. `base_dir` resolves relative file names. Body and
+    /// data files are read whole, up to [`MAX_FILE_BYTES`].
     pub fn build(&self, base_dir: &Path) -> Result<LoadPlan, LoadError> {
         let cfg = |m: String| LoadError::Config(m);
         let dur = |field: &str, v: &Option<String>| -> Result<Option<Duration>, LoadError> {
@@ -293,11 +297,25 @@ impl Scenario {
                 .transpose()
         };
         let read = |name: &str| -> Result<Vec<u8>, LoadError> {
+            use std::io::Read;
             let p = resolve(base_dir, name);
-            std::fs::read(&p).map_err(|source| LoadError::Read {
+            let err = |source| LoadError::Read {
                 path: p.display().to_string(),
                 source,
-            })
+            };
+            // Bounded: `--body-file /dev/zero` (or a FIFO that never ends) must not read until
+            // memory runs out.
+            let mut bytes = Vec::new();
+            std::fs::File::open(&p)
+                .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+                .map_err(err)?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(err(std::io::Error::other(format!(
+                    "larger than {} MiB (bodies and data files are held in memory)",
+                    MAX_FILE_BYTES >> 20
+                ))));
+            }
+            Ok(bytes)
         };
 
         let mut data = DataSets::default();
@@ -541,6 +559,20 @@ fn pem_certs(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_body_file_is_refused_not_read_until_memory_runs_out() {
+        // Issue 21: `--body-file /dev/zero` read until out of memory.
+        let s = Scenario::from_toml(
+            "url = \"http://127.0.0.1:9/\"\nmethod = \"POST\"\nbody_file = \"/dev/zero\"\n",
+        )
+        .unwrap();
+        let e = s.build(Path::new("/")).unwrap_err().to_string();
+        assert!(
+            e.contains("/dev/zero") && e.contains("larger than 64 MiB"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn builds_endpoints_weights_thresholds_and_stages() {

@@ -151,7 +151,7 @@ fn flush(parts: &mut Vec<Part>, lit: &mut Vec<u8>) {
 }
 
 /// Environment lookup for [`Template::compile`].
-pub fn process_env(name: &str) -> Option<String> {
+pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 

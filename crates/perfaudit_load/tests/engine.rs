@@ -391,6 +391,43 @@ fn merged_runs_add_up_exactly() {
     assert_eq!(back, m);
 }
 
+/// Forged `load merge` input (issue 21): counts that would wrap u64, the same run twice, and
+/// runs of different targets are refused, not merged.
+#[test]
+fn forged_merge_input_is_refused() {
+    let srv = Server::http1(|_, _| ok());
+    let mut runs = Vec::new();
+    for n in [20, 10] {
+        let mut p = plan(&srv.url("/"));
+        p.requests = Some(n);
+        runs.push(run(p, &quiet).unwrap());
+    }
+    let mut wrap = runs.clone();
+    wrap[1].requests = u64::MAX - 5;
+    let e = perfaudit_load::merge_results(&wrap)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`requests` overflows"), "{e}");
+    let mut wrap = runs.clone();
+    wrap[1].status.insert("200".into(), u64::MAX);
+    let e = perfaudit_load::merge_results(&wrap)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("status.200"), "{e}");
+    let twice = vec![runs[0].clone(), runs[0].clone()];
+    let e = perfaudit_load::merge_results(&twice)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("same run as run 1"), "{e}");
+    let mut other = runs.clone();
+    other[1].target = "http://127.0.0.1:1/elsewhere".into();
+    let e = perfaudit_load::merge_results(&other)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("different targets"), "{e}");
+    assert_eq!(perfaudit_load::merge_results(&runs).unwrap().requests, 30);
+}
+
 /// One connection cannot keep a 1000/s schedule against a 50 ms server: the requests it could
 /// not send are reported, and latency still counts from the intended times.
 #[test]

@@ -173,10 +173,16 @@ impl Histogram {
     }
 
     /// Read a histogram written by [`Histogram::to_base64`] (or any HdrHistogram V2 encoder).
+    ///
+    /// Untrusted input (`load merge` reads files from other machines): the lengths in the
+    /// encoding are checked against what is really there before anything is allocated, and the
+    /// deflate stream may expand to at most [`MAX_DECODED_BYTES`] (a deflate bomb is refused,
+    /// not expanded).
     pub fn from_base64(text: &str) -> Result<Self, HistogramError> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(text.trim())?;
+        let plain = checked_v2_payload(&bytes)?;
         let mut inner: hdrhistogram::Histogram<u64> = Deserializer::new()
-            .deserialize(&mut &bytes[..])
+            .deserialize(&mut &plain[..])
             .map_err(|e| HistogramError::Decode(format!("{e:?}")))?;
         inner.auto(true);
         Ok(Histogram { inner })
@@ -186,6 +192,65 @@ impl Histogram {
     pub fn as_hdr(&self) -> &hdrhistogram::Histogram<u64> {
         &self.inner
     }
+}
+
+/// The largest decoded (inflated) V2 histogram accepted: a 3-significant-digit histogram over
+/// the whole u64 range has about 55,000 counters of at most 9 bytes each (~0.5 MB).
+pub const MAX_DECODED_BYTES: usize = 4 << 20;
+
+/// The V2 cookies (the base values with the word-size bits `0x10`, as the Java and Rust
+/// encoders write them).
+const V2_COOKIE: u32 = 0x1c84_9303 | 0x10;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9304 | 0x10;
+/// Cookie, payload length, normalizing offset, significant digits, lowest, highest, ratio.
+const V2_HEADER_BYTES: usize = 40;
+
+/// The plain V2 encoding inside `bytes` (inflated when compressed), with its declared payload
+/// length checked against the bytes that follow it.
+fn checked_v2_payload(bytes: &[u8]) -> Result<Vec<u8>, HistogramError> {
+    use std::io::Read;
+    let be32 = |b: &[u8], at: usize| -> Option<u32> {
+        b.get(at..at + 4)
+            .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    let bad = |m: String| HistogramError::Decode(m);
+    let cookie = be32(bytes, 0).ok_or_else(|| bad("shorter than its header".into()))?;
+    let plain = match cookie {
+        V2_COMPRESSED_COOKIE => {
+            let len = be32(bytes, 4).ok_or_else(|| bad("shorter than its header".into()))? as usize;
+            let rest = &bytes[8..];
+            if len > rest.len() {
+                return Err(bad(format!(
+                    "compressed payload of {len} bytes declared, {} present",
+                    rest.len()
+                )));
+            }
+            let mut out = Vec::new();
+            flate2::read::ZlibDecoder::new(&rest[..len])
+                .take(MAX_DECODED_BYTES as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("deflate: {e}")))?;
+            if out.len() > MAX_DECODED_BYTES {
+                return Err(bad(format!(
+                    "inflates to more than {MAX_DECODED_BYTES} bytes (a deflate bomb?)"
+                )));
+            }
+            out
+        }
+        V2_COOKIE => bytes.to_vec(),
+        other => return Err(bad(format!("unknown cookie {other:#x}"))),
+    };
+    if be32(&plain, 0) != Some(V2_COOKIE) {
+        return Err(bad("the inflated payload is not a V2 histogram".into()));
+    }
+    let len = be32(&plain, 4).ok_or_else(|| bad("shorter than its header".into()))? as usize;
+    let present = plain.len().saturating_sub(V2_HEADER_BYTES);
+    if plain.len() < V2_HEADER_BYTES || len > present {
+        return Err(bad(format!(
+            "counts payload of {len} bytes declared, {present} present"
+        )));
+    }
+    Ok(plain)
 }
 
 fn round1(x: f64) -> f64 {
@@ -270,6 +335,60 @@ mod tests {
         assert_eq!(m, all);
         let recorded: u64 = m.iter_recorded().map(|(_, c)| c).sum();
         assert_eq!(recorded, 5000);
+    }
+
+    #[test]
+    fn forged_lengths_and_deflate_bombs_are_refused_without_allocating() {
+        use std::io::{Read, Write};
+        let mut h = Histogram::new();
+        for v in [1u64, 10, 100, 1000] {
+            h.record(v);
+        }
+        let good = base64::engine::general_purpose::STANDARD
+            .decode(h.to_base64())
+            .unwrap();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        // The outer (compressed) length says 0x7fffffff.
+        let mut forged = good.clone();
+        forged[4..8].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+        let e = Histogram::from_base64(&b64(&forged))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("declared"), "{e}");
+        // The inner (counts) length says 0x7fffffff and 1e9: inflate, patch, deflate again.
+        let mut inner = Vec::new();
+        flate2::read::ZlibDecoder::new(&good[8..])
+            .read_to_end(&mut inner)
+            .unwrap();
+        for n in [0x7fff_ffffu32, 1_000_000_000] {
+            let mut patched = inner.clone();
+            patched[4..8].copy_from_slice(&n.to_be_bytes());
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            z.write_all(&patched).unwrap();
+            let body = z.finish().unwrap();
+            let mut enc = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+            enc.extend((body.len() as u32).to_be_bytes());
+            enc.extend(body);
+            let e = Histogram::from_base64(&b64(&enc)).unwrap_err().to_string();
+            assert!(e.contains("declared"), "{e}");
+        }
+        // A deflate bomb: 200 MB of zeros compress to ~200 KB.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut header = V2_COOKIE.to_be_bytes().to_vec();
+        header.extend((200_000_000u32).to_be_bytes());
+        z.write_all(&header).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            z.write_all(&zeros).unwrap();
+        }
+        let body = z.finish().unwrap();
+        let mut enc = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+        enc.extend((body.len() as u32).to_be_bytes());
+        enc.extend(body);
+        let e = Histogram::from_base64(&b64(&enc)).unwrap_err().to_string();
+        assert!(e.contains("deflate bomb"), "{e}");
+        // The genuine encoding still reads.
+        assert_eq!(Histogram::from_base64(&h.to_base64()).unwrap(), h);
     }
 
     #[test]

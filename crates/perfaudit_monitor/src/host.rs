@@ -4,7 +4,7 @@ use crate::procfs;
 use perfaudit_model::monitor::HostSample;
 use std::fs::File;
 
-pub struct Host {
+pub(crate) struct Host {
     stat: Option<File>,
     meminfo: Option<File>,
     loadavg: Option<File>,
@@ -19,7 +19,7 @@ pub struct Host {
 }
 
 impl Host {
-    pub fn new() -> Host {
+    pub(crate) fn new() -> Host {
         let open = |p: &str| File::open(p).ok();
         Host {
             stat: open("/proc/stat"),
@@ -36,13 +36,13 @@ impl Host {
     }
 
     /// The last reading again (between reads, when sampling faster than the host is read).
-    pub fn last(&self) -> Option<HostSample> {
+    pub(crate) fn last(&self) -> Option<HostSample> {
         self.last.clone()
     }
 
     /// Read the host at time `t` (seconds since start); rates are over the time since the
     /// previous read (0 on the first).
-    pub fn sample(&mut self, t: f64) -> HostSample {
+    pub(crate) fn sample(&mut self, t: f64) -> HostSample {
         let mut h = HostSample {
             cpu_pct: 0.0,
             mem_total_bytes: 0,

@@ -40,7 +40,7 @@ struct Child {
     exit: Option<ChildExit>,
 }
 
-pub struct Sampler {
+pub(crate) struct Sampler {
     spec: MonitorSpec,
     observer: Option<Observer>,
     tree: Tree,
@@ -73,7 +73,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn prepare(mut spec: MonitorSpec) -> Result<Sampler, MonitorError> {
+    pub(crate) fn prepare(mut spec: MonitorSpec) -> Result<Sampler, MonitorError> {
         let (tck, page) = procfs::clk_tck_and_page_size();
         let mut child = None;
         let (pid, command, spawned) = match &spec.target {
@@ -154,11 +154,11 @@ impl Sampler {
         })
     }
 
-    pub fn root_pid(&self) -> u32 {
+    pub(crate) fn root_pid(&self) -> u32 {
         self.target.pid
     }
 
-    pub fn run(mut self, stop: Receiver<()>) -> MonitorReport {
+    pub(crate) fn run(mut self, stop: Receiver<()>) -> MonitorReport {
         let start = Instant::now();
         let start_unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -3,7 +3,7 @@
 use perfaudit_model::monitor::{HostSummary, Sample, Stat, Summary};
 
 #[derive(Debug, Clone, Copy)]
-pub struct StatAcc {
+pub(crate) struct StatAcc {
     n: u64,
     sum: f64,
     min: f64,
@@ -22,14 +22,14 @@ impl Default for StatAcc {
 }
 
 impl StatAcc {
-    pub fn push(&mut self, v: f64) {
+    pub(crate) fn push(&mut self, v: f64) {
         self.n += 1;
         self.sum += v;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
     }
 
-    pub fn stat(&self) -> Stat {
+    pub(crate) fn stat(&self) -> Stat {
         if self.n == 0 {
             return Stat {
                 mean: 0.0,
@@ -44,14 +44,14 @@ impl StatAcc {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.n == 0
     }
 }
 
 /// Accumulates `Summary` sample by sample.
 #[derive(Debug, Clone, Default)]
-pub struct SummaryAcc {
+pub(crate) struct SummaryAcc {
     pub samples: u64,
     cpu: StatAcc,
     cpu_user: StatAcc,
@@ -83,7 +83,7 @@ pub struct SummaryAcc {
 }
 
 impl SummaryAcc {
-    pub fn push(&mut self, s: &Sample) {
+    pub(crate) fn push(&mut self, s: &Sample) {
         self.samples += 1;
         // Rates need an interval: the first sample has none (its CPU reads 0), so CPU
         // statistics start at the second sample.
@@ -111,7 +111,7 @@ impl SummaryAcc {
         self.load1.push(s.host.load1);
     }
 
-    pub fn summary(&self, net_rx: u64, net_tx: u64) -> Summary {
+    pub(crate) fn summary(&self, net_rx: u64, net_tx: u64) -> Summary {
         Summary {
             samples: self.samples,
             cpu_pct: self.cpu.stat(),

@@ -10,7 +10,7 @@ use std::io;
 /// CPU counters, read at every sample (`/proc/PID/stat`): the process's own and those of the
 /// children it reaped (a reaped child's final counters land in its parent's `cutime`/`cstime`).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     pub utime_ticks: u64,
     pub stime_ticks: u64,
     pub cutime_ticks: u64,
@@ -19,7 +19,7 @@ pub struct Counters {
 
 impl Counters {
     /// Own + reaped children's (user, system) ticks.
-    pub fn totals(&self) -> (u64, u64) {
+    pub(crate) fn totals(&self) -> (u64, u64) {
         (
             self.utime_ticks.saturating_add(self.cutime_ticks),
             self.stime_ticks.saturating_add(self.cstime_ticks),
@@ -29,7 +29,7 @@ impl Counters {
 
 /// A member that was gone at this refresh (reaped): where its final counters went.
 #[derive(Debug, Clone, Copy)]
-pub struct Vanished {
+pub(crate) struct Vanished {
     pub pid: u32,
     /// Its parent at the last reading: when that is a member, the parent's `cutime`/`cstime`
     /// grew by this process's final counters.
@@ -44,7 +44,7 @@ pub struct Vanished {
 /// Slower-moving counters, read at most every `slow` refresh (`status` of each thread and
 /// `io` cost more to generate than `stat`): disk bytes and context switches.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SlowCounters {
+pub(crate) struct SlowCounters {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub ctx_vol: u64,
@@ -52,7 +52,7 @@ pub struct SlowCounters {
 }
 
 /// One process of the tree with its held files and last readings.
-pub struct Member {
+pub(crate) struct Member {
     pub pid: u32,
     pub ppid: u32,
     pub name: String,
@@ -88,12 +88,12 @@ pub struct Member {
 
 /// What one refresh saw.
 #[derive(Debug, Default)]
-pub struct Refresh {
+pub(crate) struct Refresh {
     /// Warnings to surface once (permission problems).
     pub warnings: Vec<String>,
 }
 
-pub struct Tree {
+pub(crate) struct Tree {
     pub members: Vec<Member>,
     /// Members that were gone (reaped) at the last refresh.
     pub vanished: Vec<Vanished>,
@@ -114,7 +114,7 @@ pub struct Tree {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TreeError {
+pub(crate) enum TreeError {
     #[error("no process with PID {0}")]
     NoSuchProcess(u32),
     #[error("cannot read /proc/{pid}/stat: {source}")]
@@ -125,7 +125,7 @@ impl Tree {
     /// Start following `root`. Fails when it does not exist or its stat is unreadable.
     /// With `allow_dead`, a root that already exited gives an empty tree instead of an error
     /// (a spawned command that finished before the first look).
-    pub fn new(root: u32, page_size: u64, allow_dead: bool) -> Result<Tree, TreeError> {
+    pub(crate) fn new(root: u32, page_size: u64, allow_dead: bool) -> Result<Tree, TreeError> {
         let mut tree = Tree {
             members: Vec::new(),
             vanished: Vec::new(),
@@ -170,18 +170,18 @@ impl Tree {
     }
 
     /// No live process left (zombies waiting to be reaped do not count).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.members.iter().all(|m| m.zombie)
     }
 
     /// Live processes (zombies excluded).
-    pub fn live(&self) -> usize {
+    pub(crate) fn live(&self) -> usize {
         self.members.iter().filter(|m| !m.zombie).count()
     }
 
     /// Closing remarks: how many processes had unreadable fds / disk I/O in all, when more
     /// than the one already named.
-    pub fn closing_warnings(&self) -> Vec<String> {
+    pub(crate) fn closing_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.warned_fd.len() > 1 {
             w.push(format!(
@@ -201,7 +201,7 @@ impl Tree {
     /// Read every member's counters at time `t` (seconds since start); with `discover`, first
     /// look for new descendants; with `slow`, also read disk I/O and context switches.
     /// Exited members are dropped.
-    pub fn refresh(&mut self, t: f64, discover: bool, slow: bool) -> Refresh {
+    pub(crate) fn refresh(&mut self, t: f64, discover: bool, slow: bool) -> Refresh {
         let mut out = Refresh::default();
         self.samples += 1;
         if discover || self.samples == 1 {

@@ -1,6 +1,7 @@
-//! Output formats: the ten formats perfaudit can write, and for each kind of document the
-//! ONE list of the formats it supports (`ScanFormat`, `LoadFormat`, ...). That list is an enum,
-//! so the document's entry point in [`crate::render`] matches it exhaustively: a format added to
+//! Output formats: the ten formats perfaudit can write, and the `formats!` macro that declares,
+//! for each kind of document, the ONE list of the formats it supports (`ScanFormat`,
+//! `LoadFormat`, ...; declared in [`crate::render`] beside the kind's entry point). That list is
+//! an enum, so the entry point matches it exhaustively: a format added to
 //! a list without its renderer does not compile, and no format can fall through to text. The
 //! binary builds each command's `--format` parser (and so its `--help`) from the same list, and a
 //! test checks the README's format table against it.
@@ -137,7 +138,8 @@ pub trait DocumentFormat: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     }
 }
 
-/// Declares a document kind's format enum from its list of formats.
+/// Declares a document kind's format enum from its list of formats (used in `render.rs`, next
+/// to each kind's entry point).
 macro_rules! formats {
     ($(#[$meta:meta])* $name:ident, $kind:literal: $($variant:ident),+ $(,)?) => {
         $(#[$meta])*
@@ -146,75 +148,36 @@ macro_rules! formats {
             $($variant),+
         }
 
-        impl DocumentFormat for $name {
+        impl $crate::format::DocumentFormat for $name {
             const KIND: &'static str = $kind;
             const ALL: &'static [Self] = &[$($name::$variant),+];
 
-            fn format(self) -> Format {
+            fn format(self) -> $crate::format::Format {
                 match self {
-                    $($name::$variant => Format::$variant),+
+                    $($name::$variant => $crate::format::Format::$variant),+
                 }
             }
         }
 
         impl Default for $name {
             fn default() -> Self {
-                Self::ALL[0]
+                <Self as $crate::format::DocumentFormat>::ALL[0]
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($crate::format::DocumentFormat::name(*self))
             }
         }
     };
 }
-
-formats!(
-    /// `perfaudit scan`.
-    ScanFormat, "scan report": Text, Json, Markdown, Html, Sarif
-);
-formats!(
-    /// `perfaudit rule`: the rule catalog or one rule's doc.
-    RulesFormat, "rule catalog": Text, Json, Markdown
-);
-formats!(
-    /// `perfaudit load` and `load merge`.
-    LoadFormat, "load result": Text, Json, Markdown, Html, Openmetrics
-);
-formats!(
-    /// `perfaudit bench` (and its `--export-*` files).
-    BenchFormat, "bench document": Text, Json, Markdown, Html, Csv
-);
-formats!(
-    /// `perfaudit imports`.
-    ImportsFormat, "imports profile": Text, Json, Markdown, Html
-);
-formats!(
-    /// `perfaudit monitor`.
-    MonitorFormat, "monitor report": Text, Json, Markdown, Html, Openmetrics, Csv
-);
-formats!(
-    /// `perfaudit audit` and `perfaudit report`: a whole run.
-    RunFormat, "run": Text, Json, Markdown, Html, Junit, Openmetrics
-);
-formats!(
-    /// `perfaudit compare`.
-    CompareFormat, "comparison": Text, Json, Markdown, Html
-);
-formats!(
-    /// `perfaudit profile`: a CPU profile.
-    ProfileFormat, "CPU profile": Text, Json, Html, Collapsed, Speedscope
-);
-formats!(
-    /// `perfaudit report --list`: the stored runs.
-    HistoryFormat, "history list": Text, Json
-);
+pub(crate) use formats;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::*;
 
     #[test]
     fn names_and_extensions_round_trip() {
@@ -247,6 +210,5 @@ mod tests {
         check::<RunFormat>();
         check::<CompareFormat>();
         check::<HistoryFormat>();
-        check::<ProfileFormat>();
     }
 }

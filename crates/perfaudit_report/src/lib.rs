@@ -18,7 +18,11 @@ pub mod style;
 pub mod text;
 pub mod units;
 
-pub use format::{
-    BenchFormat, CompareFormat, DocumentFormat, Format, HistoryFormat, ImportsFormat, LoadFormat,
-    MonitorFormat, ProfileFormat, RulesFormat, RunFormat, ScanFormat,
+pub use format::{DocumentFormat, Format};
+pub use render::{
+    BenchFormat, CompareFormat, HistoryFormat, ImportsFormat, LoadFormat, MonitorFormat,
+    ProfileFormat, RulesFormat, RunFormat, ScanFormat,
 };
+
+#[cfg(test)]
+mod snapshot_tests;

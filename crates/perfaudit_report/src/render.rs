@@ -4,10 +4,7 @@
 //! `Printer`, hyperfine's `ExportType`). The renderers themselves live one file per format
 //! (`text/`, `markdown/`, `html/`, ...), one file per kind inside it.
 
-use crate::format::{
-    BenchFormat, CompareFormat, HistoryFormat, ImportsFormat, LoadFormat, MonitorFormat,
-    ProfileFormat, RulesFormat, RunFormat, ScanFormat,
-};
+use crate::format::formats;
 use crate::sarif::RuleDescriptor;
 use crate::style::Style;
 use crate::{csv, html, json, junit, markdown, openmetrics, sarif, text};
@@ -21,6 +18,49 @@ use perfaudit_model::run::{CompareDocument, RunRecord};
 use perfaudit_model::scan::ScanReport;
 use perfaudit_model::Severity;
 use std::io::{self, Write};
+
+// Each kind's list of formats. Adding a format to a kind = its name here + its arm in the kind's
+// entry point below + the renderer's file (the README table and the snapshot are generated).
+formats!(
+    /// `perfaudit profile`: a CPU profile.
+    ProfileFormat, "CPU profile": Text, Json, Html, Collapsed, Speedscope
+);
+formats!(
+    /// `perfaudit scan`.
+    ScanFormat, "scan report": Text, Json, Markdown, Html, Sarif
+);
+formats!(
+    /// `perfaudit rule`: the rule catalog or one rule's doc.
+    RulesFormat, "rule catalog": Text, Json, Markdown
+);
+formats!(
+    /// `perfaudit load` and `load merge`.
+    LoadFormat, "load result": Text, Json, Markdown, Html, Openmetrics
+);
+formats!(
+    /// `perfaudit bench` (and its `--export-*` files).
+    BenchFormat, "bench document": Text, Json, Markdown, Html, Csv
+);
+formats!(
+    /// `perfaudit imports`.
+    ImportsFormat, "imports profile": Text, Json, Markdown, Html
+);
+formats!(
+    /// `perfaudit monitor`.
+    MonitorFormat, "monitor report": Text, Json, Markdown, Html, Openmetrics, Csv
+);
+formats!(
+    /// `perfaudit audit` and `perfaudit report`: a whole run.
+    RunFormat, "run": Text, Json, Markdown, Html, Junit, Openmetrics
+);
+formats!(
+    /// `perfaudit compare`.
+    CompareFormat, "comparison": Text, Json, Markdown, Html
+);
+formats!(
+    /// `perfaudit report --list`: the stored runs.
+    HistoryFormat, "history list": Text, Json
+);
 
 /// What the scan renderers need besides the report.
 #[derive(Debug, Clone, Copy)]

@@ -9,6 +9,8 @@
 //! `--no-rules` only walks, reads and parses (the baseline for the rules' overhead).
 //! `--each`: every directory directly under DIR is its own project (its own model index and
 //! manifests, as `perfaudit scan DIR/<name>` would see it); paths stay relative to DIR.
+// A measurement tool, not an engine: it reports on stderr.
+#![allow(clippy::print_stderr)]
 
 use perfaudit_scan::python::parser::parse_module;
 use perfaudit_scan::rules::{

@@ -290,6 +290,18 @@ pub fn scan(
     settings: &ScanSettings,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> ScanReport {
+    // The passes that run on the calling thread (the project-wide index, small projects) get
+    // the same deep stack as the workers: the caller's may be the 8 MiB main thread.
+    stacker::grow(WORKER_STACK, || {
+        scan_on_deep_stack(path, settings, progress)
+    })
+}
+
+fn scan_on_deep_stack(
+    path: &Path,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> ScanReport {
     let started = Instant::now();
     let (base, start) = if path.is_file() {
         (

@@ -2,7 +2,9 @@
 //! metrics KPIs and regression verdicts are computed from.
 
 use perfaudit_model::histogram::Histogram;
-pub use perfaudit_model::project::{bench_section, imports_section, load_section, monitor_section};
+pub(crate) use perfaudit_model::project::{
+    bench_section, imports_section, load_section, monitor_section,
+};
 use perfaudit_model::run::*;
 use std::collections::BTreeMap;
 
@@ -84,7 +86,7 @@ fn coarse_buckets(recorded: impl Iterator<Item = (u64, u64)>) -> Vec<(f64, u64)>
 
 /// Everything the engines measured, as metrics. `histograms` are the scenarios' latency
 /// histograms in the order of `run.load`.
-pub fn metrics(run: &RunRecord, histograms: &[Histogram]) -> BTreeMap<String, Metric> {
+pub(crate) fn metrics(run: &RunRecord, histograms: &[Histogram]) -> BTreeMap<String, Metric> {
     let mut m = BTreeMap::new();
     if let Some(s) = &run.scan {
         let c = |k: &str| s.counts.get(k).copied().unwrap_or(0) as f64;

@@ -14,7 +14,7 @@ fn observations(m: &Metric) -> Observations<'_> {
 }
 
 /// Compare `head` with `base`. `only`: restrict to these metrics (else every metric of either run).
-pub fn compare(
+pub(crate) fn compare(
     base: &RunRecord,
     head: &RunRecord,
     threshold: f64,

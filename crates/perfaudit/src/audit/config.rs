@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
-pub const FILE_NAME: &str = "perfaudit.toml";
+pub(crate) const FILE_NAME: &str = "perfaudit.toml";
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(crate) struct RawConfig {
     #[serde(default)]
     pub project: ProjectSection,
     /// The scan engine's own options (`perfaudit scan` reads the same table).
@@ -45,7 +45,7 @@ pub struct RawConfig {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct ProjectSection {
+pub(crate) struct ProjectSection {
     /// Name in the history (default: the config directory's name).
     pub name: Option<String>,
     /// The code to scan, relative to the config file (default `.`).
@@ -61,21 +61,21 @@ fn yes() -> bool {
 /// A command as a shell-like string or an argument array.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum CommandSpec {
+pub(crate) enum CommandSpec {
     Line(String),
     Argv(Vec<String>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum PortSpec {
+pub(crate) enum PortSpec {
     Fixed(u16),
     Auto(String),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceSection {
+pub(crate) struct ServiceSection {
     pub command: CommandSpec,
     pub cwd: Option<String>,
     #[serde(default)]
@@ -92,7 +92,7 @@ pub struct ServiceSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BenchSection {
+pub(crate) struct BenchSection {
     pub name: Option<String>,
     pub command: CommandSpec,
     pub runs: Option<u32>,
@@ -102,7 +102,7 @@ pub struct BenchSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ImportsSection {
+pub(crate) struct ImportsSection {
     pub module: String,
     pub runs: Option<u32>,
     pub python: Option<String>,
@@ -111,7 +111,7 @@ pub struct ImportsSection {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MonitorSection {
+pub(crate) struct MonitorSection {
     #[serde(default = "yes")]
     pub enabled: bool,
     pub interval: Option<String>,
@@ -132,14 +132,14 @@ impl Default for MonitorSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum KpiSpec {
+pub(crate) enum KpiSpec {
     Target(String),
     Detailed(KpiDetail),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KpiDetail {
+pub(crate) struct KpiDetail {
     pub target: String,
     /// A stricter target: missing it (while meeting `target`) is a warning.
     pub warn: Option<String>,
@@ -147,7 +147,7 @@ pub struct KpiDetail {
 
 /// `[kpis]` in document order.
 #[derive(Debug, Default)]
-pub struct Kpis(pub Vec<(String, Spanned<KpiSpec>)>);
+pub(crate) struct Kpis(pub Vec<(String, Spanned<KpiSpec>)>);
 
 impl<'de> Deserialize<'de> for Kpis {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -171,7 +171,7 @@ impl<'de> Deserialize<'de> for Kpis {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RegressionSection {
+pub(crate) struct RegressionSection {
     pub threshold: Option<String>,
     pub significance: Option<f64>,
     /// Metrics to judge (default: every metric both runs measured).
@@ -184,7 +184,7 @@ pub struct RegressionSection {
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct HistorySection {
+pub(crate) struct HistorySection {
     pub path: Option<String>,
     /// Store runs (default true).
     pub store: Option<bool>,
@@ -194,7 +194,7 @@ pub struct HistorySection {
 // Resolved settings: everything checked, quantities parsed, paths absolute.
 
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub config_path: PathBuf,
     pub base_dir: PathBuf,
     pub project: String,
@@ -211,14 +211,14 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone)]
-pub struct ScanSettings {
+pub(crate) struct ScanSettings {
     pub root: PathBuf,
     /// The engine's settings, resolved from `[scan]`.
     pub engine: perfaudit_scan::ScanSettings,
 }
 
 #[derive(Debug, Clone)]
-pub struct ServiceSettings {
+pub(crate) struct ServiceSettings {
     pub argv: Vec<String>,
     /// The command as written, for reports.
     pub display: String,
@@ -236,13 +236,13 @@ pub struct ServiceSettings {
 /// audit's defaults below it) and its name. The plan is built from it by
 /// [`super::stages::load_plan`] once the service's port is known.
 #[derive(Debug, Clone)]
-pub struct LoadSettings {
+pub(crate) struct LoadSettings {
     pub name: String,
     pub scenario: perfaudit_load::Scenario,
 }
 
 #[derive(Debug, Clone)]
-pub struct BenchSettings {
+pub(crate) struct BenchSettings {
     pub name: String,
     pub argv: Vec<String>,
     pub display: String,
@@ -252,7 +252,7 @@ pub struct BenchSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct ImportsSettings {
+pub(crate) struct ImportsSettings {
     pub module: String,
     pub runs: u32,
     pub python: String,
@@ -260,13 +260,13 @@ pub struct ImportsSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct MonitorSettings {
+pub(crate) struct MonitorSettings {
     pub interval: Duration,
     pub alerts: Vec<perfaudit_monitor::AlertRule>,
 }
 
 #[derive(Debug, Clone)]
-pub struct RegressionSettings {
+pub(crate) struct RegressionSettings {
     pub threshold: f64,
     pub alpha: f64,
     pub metrics: Option<Vec<String>>,
@@ -276,7 +276,7 @@ pub struct RegressionSettings {
 
 /// A config error with its location: `perfaudit.toml:12:5: unknown field ...`.
 #[derive(Debug)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub path: PathBuf,
     pub line: Option<(usize, usize)>,
     pub message: String,
@@ -318,7 +318,7 @@ fn improve_message(msg: &str) -> String {
 }
 
 /// Find the config: `perfaudit.toml` in DIR, or the file itself.
-pub fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
+pub(crate) fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
     let p = if dir_or_file.is_dir() {
         dir_or_file.join(FILE_NAME)
     } else {
@@ -335,7 +335,7 @@ pub fn locate(dir_or_file: &Path) -> Result<PathBuf, ConfigError> {
     Ok(p)
 }
 
-pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+pub(crate) fn load(path: &Path) -> Result<Settings, ConfigError> {
     let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: None,
@@ -344,7 +344,7 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
     parse(&src, path)
 }
 
-pub fn parse(src: &str, path: &Path) -> Result<Settings, ConfigError> {
+pub(crate) fn parse(src: &str, path: &Path) -> Result<Settings, ConfigError> {
     let raw: RawConfig = toml::from_str(src).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_col(src, s.start)),
@@ -740,7 +740,7 @@ fn resolve(raw: RawConfig, src: &str, path: &Path) -> Result<Settings, ConfigErr
 }
 
 /// `< 100ms` -> (Lt, 100.0) in the dimension's unit.
-pub fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
+pub(crate) fn parse_target(s: &str, dim: Dim) -> Result<(Op, f64), String> {
     let t = s.trim();
     let (op, rest) = if let Some(r) = t.strip_prefix("<=") {
         (Op::Le, r)

@@ -25,7 +25,7 @@ fn os_name() -> String {
 }
 
 /// `python3 --version` and the like: the first line of the output, without the tool's name.
-pub fn tool_version(program: &str) -> Option<String> {
+pub(crate) fn tool_version(program: &str) -> Option<String> {
     let out = Command::new(program)
         .arg("--version")
         .stdin(Stdio::null())
@@ -46,7 +46,7 @@ pub fn tool_version(program: &str) -> Option<String> {
 }
 
 /// Collect the environment fingerprint; `pythons` are the interpreters the audit drives.
-pub fn collect(pythons: &[&str]) -> Environment {
+pub(crate) fn collect(pythons: &[&str]) -> Environment {
     let cpuinfo = read("/proc/cpuinfo");
     let meminfo = read("/proc/meminfo");
     let memory_bytes = first_value(&meminfo, "MemTotal")
@@ -91,7 +91,7 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 }
 
 /// The commit of the work tree containing `dir`, if it is in a git repository.
-pub fn git_info(dir: &Path) -> Option<GitInfo> {
+pub(crate) fn git_info(dir: &Path) -> Option<GitInfo> {
     let commit = git(dir, &["rev-parse", "HEAD"])?;
     let branch = git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD");
     let dirty = git(dir, &["status", "--porcelain", "--untracked-files=no", "."])
@@ -104,7 +104,7 @@ pub fn git_info(dir: &Path) -> Option<GitInfo> {
 }
 
 /// RFC 3339 UTC for a Unix time in seconds.
-pub fn rfc3339(unix_s: u64) -> String {
+pub(crate) fn rfc3339(unix_s: u64) -> String {
     let days = (unix_s / 86_400) as i64;
     let secs = unix_s % 86_400;
     // Civil from days (Howard Hinnant).
@@ -126,7 +126,7 @@ pub fn rfc3339(unix_s: u64) -> String {
     )
 }
 
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let s = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

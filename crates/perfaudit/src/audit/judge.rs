@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// Judge one KPI. `warn` is the optional stricter target; without one, a value within
 /// `warn_margin` of the target (on the passing side) is a warning.
-pub fn judge_kpi(
+pub(crate) fn judge_kpi(
     kpi: &Kpi,
     warn: Option<(Op, f64)>,
     metrics: &BTreeMap<String, Metric>,
@@ -72,7 +72,7 @@ pub fn judge_kpi(
 
 /// The thresholds of scenario `scenario` (from its file or its `[[load]]` table), as KPI
 /// results: `load.<scenario>[.<endpoint>].latency.p95` and so on, in the KPIs' units.
-pub fn threshold_kpis(
+pub(crate) fn threshold_kpis(
     scenario: &str,
     results: &[perfaudit_model::load::ThresholdResult],
 ) -> Vec<KpiResult> {

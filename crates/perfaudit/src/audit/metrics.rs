@@ -4,10 +4,11 @@
 use perfaudit_model::run::Better;
 use perfaudit_model::units::Dim;
 
-pub const LATENCY_STATS: [&str; 8] = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
+pub(crate) const LATENCY_STATS: [&str; 8] =
+    ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
 
 /// Metrics that exist in every audit that runs the matching stage.
-pub const GLOBAL: &[(&str, Dim, Better)] = &[
+pub(crate) const GLOBAL: &[(&str, Dim, Better)] = &[
     ("latency.min", Dim::Time, Better::Lower),
     ("latency.mean", Dim::Time, Better::Lower),
     ("latency.p50", Dim::Time, Better::Lower),
@@ -36,7 +37,7 @@ pub const GLOBAL: &[(&str, Dim, Better)] = &[
 ];
 
 /// Per-scenario metric suffixes: `load.<scenario>.<suffix>`.
-pub const PER_SCENARIO: &[(&str, Dim, Better)] = &[
+pub(crate) const PER_SCENARIO: &[(&str, Dim, Better)] = &[
     ("latency.p50", Dim::Time, Better::Lower),
     ("latency.p90", Dim::Time, Better::Lower),
     ("latency.p95", Dim::Time, Better::Lower),
@@ -47,14 +48,14 @@ pub const PER_SCENARIO: &[(&str, Dim, Better)] = &[
 ];
 
 /// Per-benchmark metric suffixes: `bench.<name>.<suffix>`.
-pub const PER_BENCH: &[(&str, Dim, Better)] = &[
+pub(crate) const PER_BENCH: &[(&str, Dim, Better)] = &[
     ("mean", Dim::Time, Better::Lower),
     ("median", Dim::Time, Better::Lower),
     ("max", Dim::Time, Better::Lower),
 ];
 
 /// Every metric name a config with these scenario, bench and import names can produce.
-pub fn catalog(
+pub(crate) fn catalog(
     scenarios: &[String],
     benches: &[String],
     modules: &[String],
@@ -80,7 +81,10 @@ pub fn catalog(
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))

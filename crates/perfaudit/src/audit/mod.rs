@@ -1,30 +1,30 @@
 //! The audit: configuration, the pipeline that drives the engines, KPI and regression
 //! judgement, environment fingerprint. `commands/{audit,report,compare}.rs` call into here.
 
-pub mod collect;
-pub mod compare;
-pub mod config;
-pub mod env;
-pub mod judge;
-pub mod metrics;
-pub mod pipeline;
-pub mod profile;
-pub mod service;
-pub mod stages;
+pub(crate) mod collect;
+pub(crate) mod compare;
+pub(crate) mod config;
+pub(crate) mod env;
+pub(crate) mod judge;
+pub(crate) mod metrics;
+pub(crate) mod pipeline;
+pub(crate) mod profile;
+pub(crate) mod service;
+pub(crate) mod stages;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set by the signal thread on Ctrl-C / SIGTERM / SIGHUP.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// On SIGINT, SIGTERM or SIGHUP: stop the service's process group at once (so no orphan
 /// survives), then exit with 128 + signal. History writes are single transactions, so an
 /// interrupted audit leaves the history as it was.
-pub fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Result<()> {
+pub(crate) fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
@@ -32,7 +32,7 @@ pub fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Resul
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 INTERRUPTED.store(true, Ordering::SeqCst);
-                eprintln!("perfaudit: interrupted; stopping the service");
+                crate::output::stderr_line("perfaudit: interrupted; stopping the service");
                 service::kill_registered(libc::SIGTERM, stop_grace);
                 std::process::exit(128 + sig);
             }
@@ -43,7 +43,7 @@ pub fn install_signal_handlers(stop_grace: std::time::Duration) -> anyhow::Resul
 /// Where `report` and `compare` find the history: `--history`, else the `[history] path` of
 /// DIR/perfaudit.toml, else DIR/.perfaudit/history.db. Also the project name and regression
 /// settings when there is a config.
-pub fn locate_history(
+pub(crate) fn locate_history(
     dir: Option<&std::path::Path>,
     history: Option<&std::path::Path>,
 ) -> anyhow::Result<(std::path::PathBuf, Option<config::Settings>)> {

@@ -12,7 +12,7 @@ use perfaudit_model::run::*;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What the pipeline tells its caller (progress lines, a live load line).
-pub trait Events {
+pub(crate) trait Events {
     fn stage(&self, msg: &str);
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress);
     fn load_done(&self);
@@ -25,7 +25,7 @@ fn unix_ms() -> u64 {
 }
 
 /// Run every stage; never fails as a whole: failures are in `record.errors`.
-pub fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
+pub(crate) fn run(settings: &Settings, ev: &dyn Events) -> RunRecord {
     let t0 = Instant::now();
     let mut pythons: Vec<&str> = settings.imports.iter().map(|i| i.python.as_str()).collect();
     if settings

@@ -25,22 +25,22 @@ use std::time::Duration;
 /// `[profile]` as written.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RawProfile {
-    pub enabled: Option<bool>,
-    pub rate: Option<u32>,
-    pub native: Option<bool>,
-    pub idle: Option<bool>,
+pub(crate) struct RawProfile {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) rate: Option<u32>,
+    pub(crate) native: Option<bool>,
+    pub(crate) idle: Option<bool>,
 }
 
 /// `[profile]` resolved.
 #[derive(Debug, Clone)]
-pub struct ProfileConfig {
-    pub rate_hz: u32,
-    pub native: bool,
-    pub idle: bool,
+pub(crate) struct ProfileConfig {
+    pub(crate) rate_hz: u32,
+    pub(crate) native: bool,
+    pub(crate) idle: bool,
     /// Asked for in the config (a failure is then a stage error), not just on by default
     /// (a failure is then noted in the report).
-    pub explicit: bool,
+    pub(crate) explicit: bool,
 }
 
 const PYTHON_SERVERS: [&str; 10] = [
@@ -57,7 +57,7 @@ const PYTHON_SERVERS: [&str; 10] = [
 ];
 
 /// Whether a service command runs Python (its program, or the program a wrapper runs).
-pub fn is_python_command(argv: &[String]) -> bool {
+pub(crate) fn is_python_command(argv: &[String]) -> bool {
     argv.iter().take(4).any(|a| {
         let base = Path::new(a)
             .file_name()
@@ -70,7 +70,7 @@ pub fn is_python_command(argv: &[String]) -> bool {
 }
 
 /// Resolve `[profile]`: None when off (explicitly, or not a Python service, or no service).
-pub fn resolve(
+pub(crate) fn resolve(
     raw: &RawProfile,
     service: Option<&ServiceSettings>,
 ) -> Result<Option<ProfileConfig>, String> {
@@ -105,15 +105,15 @@ pub fn resolve(
 }
 
 /// The profiles of one audit, scenario by scenario.
-pub struct Profiler {
+pub(crate) struct Profiler {
     cfg: ProfileConfig,
     scenarios: Vec<ScenarioProfile>,
     /// Why profiling was not possible (noted in the report when not explicit).
-    pub unavailable: Option<String>,
+    pub(crate) unavailable: Option<String>,
 }
 
 impl Profiler {
-    pub fn new(cfg: &ProfileConfig) -> Profiler {
+    pub(crate) fn new(cfg: &ProfileConfig) -> Profiler {
         Profiler {
             cfg: cfg.clone(),
             scenarios: Vec::new(),
@@ -121,12 +121,12 @@ impl Profiler {
         }
     }
 
-    pub fn explicit(&self) -> bool {
+    pub(crate) fn explicit(&self) -> bool {
         self.cfg.explicit
     }
 
     /// Attach to the service's tree before a scenario's load starts; `begin` it right before.
-    pub fn attach(&mut self, pid: u32) -> Result<Session, String> {
+    pub(crate) fn attach(&mut self, pid: u32) -> Result<Session, String> {
         if let Some(why) = &self.unavailable {
             return Err(why.clone());
         }
@@ -147,7 +147,7 @@ impl Profiler {
     }
 
     /// Stop the session at the end of the scenario's load and keep its profile.
-    pub fn finish_scenario(&mut self, session: Session, load: &LoadSection) {
+    pub(crate) fn finish_scenario(&mut self, session: Session, load: &LoadSection) {
         let profile = session.stop(false);
         let worst_second = worst_second(&profile, load);
         self.scenarios.push(ScenarioProfile {
@@ -159,7 +159,11 @@ impl Profiler {
     }
 
     /// The section: every scenario, and the findings ranked by measured cost.
-    pub fn finish(self, scan: Option<&ScanSection>, scan_root: Option<&Path>) -> ProfileSection {
+    pub(crate) fn finish(
+        self,
+        scan: Option<&ScanSection>,
+        scan_root: Option<&Path>,
+    ) -> ProfileSection {
         let (ranked_findings, unsampled_findings) = match (scan, scan_root) {
             (Some(s), Some(root)) => rank_findings(s, root, &self.scenarios),
             _ => (Vec::new(), Vec::new()),
@@ -211,7 +215,7 @@ fn strip_seconds(mut p: perfaudit_model::profile::Profile) -> perfaudit_model::p
 
 /// Which functions got slower between two runs (scenarios both profiled): a self share that
 /// moved by 2 percentage points or more, confirmed by a Mann-Whitney U test over the seconds.
-pub fn function_changes(
+pub(crate) fn function_changes(
     base: &perfaudit_model::run::RunRecord,
     head: &perfaudit_model::run::RunRecord,
     alpha: f64,

@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The process group of the running service (0: none), for the signal thread.
-pub static SERVICE_PGID: AtomicI32 = AtomicI32::new(0);
+pub(crate) static SERVICE_PGID: AtomicI32 = AtomicI32::new(0);
 
 /// Kill the registered service group: `sig` first, SIGKILL after `grace`.
-pub fn kill_registered(sig: i32, grace: Duration) {
+pub(crate) fn kill_registered(sig: i32, grace: Duration) {
     let pgid = SERVICE_PGID.swap(0, Ordering::SeqCst);
     if pgid > 0 {
         kill_group(pgid, sig, grace);
@@ -49,18 +49,18 @@ fn kill_group(pgid: i32, sig: i32, grace: Duration) {
 }
 
 /// A free TCP port on 127.0.0.1 (bound and released).
-pub fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
 }
 
 /// Replace `{port}` in a string.
-pub fn subst(s: &str, port: u16) -> String {
+pub(crate) fn subst(s: &str, port: u16) -> String {
     s.replace("{port}", &port.to_string())
 }
 
 /// Resolve a URL from the config against the service's base URL.
-pub fn resolve_url(url: &str, port: Option<u16>) -> String {
+pub(crate) fn resolve_url(url: &str, port: Option<u16>) -> String {
     let url = match port {
         Some(p) => subst(url, p),
         None => url.to_string(),
@@ -76,7 +76,7 @@ pub fn resolve_url(url: &str, port: Option<u16>) -> String {
     }
 }
 
-pub struct Service {
+pub(crate) struct Service {
     sup: Supervised,
     pub pid: u32,
     pub port: Option<u16>,
@@ -112,7 +112,7 @@ fn tail_reader(r: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>
 
 impl Service {
     /// Spawn the service; does not wait for readiness.
-    pub fn spawn(s: &ServiceSettings) -> anyhow::Result<Service> {
+    pub(crate) fn spawn(s: &ServiceSettings) -> anyhow::Result<Service> {
         let port = match s.port {
             Some(p) => Some(p),
             None => Some(free_port()?),
@@ -158,7 +158,7 @@ impl Service {
         })
     }
 
-    pub fn stderr_tail(&self) -> Vec<String> {
+    pub(crate) fn stderr_tail(&self) -> Vec<String> {
         self.stderr_tail
             .lock()
             .map(|t| t.iter().cloned().collect())
@@ -166,7 +166,11 @@ impl Service {
     }
 
     /// Wait until the ready URL answers 2xx/3xx; the time since spawn is the cold start.
-    pub fn wait_ready(&mut self, timeout: Duration, started: Instant) -> anyhow::Result<Duration> {
+    pub(crate) fn wait_ready(
+        &mut self,
+        timeout: Duration,
+        started: Instant,
+    ) -> anyhow::Result<Duration> {
         let deadline = started + timeout;
         loop {
             if let Some(status) = self.sup.try_wait() {
@@ -215,7 +219,7 @@ impl Service {
 
     /// Stop the whole process group: the stop signal, then SIGKILL after the stop timeout; then
     /// the watchdog kills whatever of the tree is left (processes that left the group).
-    pub fn stop(&mut self) -> String {
+    pub(crate) fn stop(&mut self) -> String {
         SERVICE_PGID.store(0, Ordering::SeqCst);
         if let Some(s) = &self.stopped {
             let s = s.clone();
@@ -279,7 +283,7 @@ impl Drop for Service {
     }
 }
 
-pub fn signal_name(sig: i32) -> &'static str {
+pub(crate) fn signal_name(sig: i32) -> &'static str {
     match sig {
         libc::SIGTERM => "SIGTERM",
         libc::SIGINT => "SIGINT",
@@ -293,7 +297,7 @@ pub fn signal_name(sig: i32) -> &'static str {
 }
 
 /// `GET url` over plain HTTP/1.1: true on a 2xx or 3xx status line.
-pub fn http_ok(url: &str, timeout: Duration) -> bool {
+pub(crate) fn http_ok(url: &str, timeout: Duration) -> bool {
     http_status(url, timeout).is_some_and(|s| (200..400).contains(&s))
 }
 

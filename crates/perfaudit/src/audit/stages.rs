@@ -12,7 +12,7 @@ use perfaudit_bench::quote_word as sh_quote;
 /// Lines of code shown before and after a finding's line.
 const CONTEXT_LINES: u32 = 2;
 
-pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
+pub(crate) fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
     if !s.root.exists() {
         return Err(format!("{} does not exist", s.root.display()));
     }
@@ -75,7 +75,7 @@ pub fn scan(s: &ScanSettings) -> Result<ScanSection, String> {
     })
 }
 
-pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
+pub(crate) fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
     let mut spec = perfaudit_bench::ImportsSpec::new(i.module.clone());
     spec.python = i.python.clone();
     spec.runs = i.runs as usize;
@@ -85,7 +85,7 @@ pub fn imports(i: &ImportsSettings) -> Result<ImportsSection, String> {
     Ok(collect::imports_section(&doc))
 }
 
-pub fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
+pub(crate) fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
     let words: Vec<String> = b.argv.iter().map(|a| sh_quote(a)).collect();
     let command = format!(
         "cd {} && exec {}",
@@ -106,7 +106,7 @@ pub fn bench(b: &BenchSettings) -> Result<BenchSection, String> {
     Ok(collect::bench_section(&b.name, &b.display, r))
 }
 
-pub fn start_monitor(
+pub(crate) fn start_monitor(
     pid: u32,
     m: &MonitorSettings,
 ) -> Result<perfaudit_monitor::MonitorHandle, String> {
@@ -119,7 +119,10 @@ pub fn start_monitor(
 /// The plan of one `[[load]]`, built by the same code as `perfaudit load --scenario`: its
 /// URLs resolved against the service (`{port}` substituted; a path is relative to the
 /// service), then [`perfaudit_load::Scenario::build`].
-pub fn load_plan(l: &LoadSettings, port: Option<u16>) -> Result<perfaudit_load::LoadPlan, String> {
+pub(crate) fn load_plan(
+    l: &LoadSettings,
+    port: Option<u16>,
+) -> Result<perfaudit_load::LoadPlan, String> {
     let mut sc = l.scenario.clone();
     let service_url = |u: &str| resolve_url(u, port);
     sc.url = match (&sc.url, port) {

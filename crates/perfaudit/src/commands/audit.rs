@@ -21,7 +21,7 @@ use std::time::Instant;
 #[command(
     after_help = "Exit: 0 pass, 1 a KPI failed or a significant regression, 2 the audit could not run."
 )]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Directory holding perfaudit.toml [default: .].
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -63,7 +63,7 @@ pub struct AuditArgs {
 }
 
 /// Render a run in one of the run formats.
-pub fn render_run(
+pub(crate) fn render_run(
     w: &mut dyn Write,
     run: &RunRecord,
     f: RunFormat,
@@ -104,10 +104,7 @@ impl pipeline::Events for Events<'_> {
             return;
         }
         let line = format!("[{:5.1}s] {msg}", self.t0.elapsed().as_secs_f64());
-        match &self.bar {
-            Some(b) if !b.is_hidden() => b.println(line),
-            _ => eprintln!("{line}"),
-        }
+        self.out.note_above(self.bar.as_ref(), line);
     }
 
     fn load_progress(&self, scenario: &str, p: &perfaudit_load::Progress) {
@@ -134,7 +131,7 @@ impl pipeline::Events for Events<'_> {
     }
 }
 
-pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let extra: Vec<(PathBuf, RunFormat)> = args
         .reports
@@ -167,15 +164,7 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         None
     };
 
-    let bar = out.progress.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        b
-    });
+    let bar = out.spinner("{spinner} {msg}", std::time::Duration::from_millis(120));
     let events = Events {
         out,
         t0: Instant::now(),
@@ -208,10 +197,10 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                 record.status = RunStatus::Error;
             } else {
                 if !diffs.is_empty() && !out.quiet {
-                    eprintln!(
+                    out.note(format!(
                         "perfaudit: WARNING: baseline run #{id} was measured in a different environment; differences may come from the machine, not the code:\n  {}",
                         diffs.join("\n  ")
-                    );
+                    ));
                 }
                 let c = audit::compare::compare(
                     &base,
@@ -229,7 +218,7 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                     .filter(|m| m.verdict == Verdict::Regression)
                     .count();
                 if !out.quiet {
-                    eprintln!(
+                    out.note(format!(
                         "[{:5.1}s] compare: with run #{id}: {}",
                         events.t0.elapsed().as_secs_f64(),
                         if n == 0 {
@@ -237,15 +226,15 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                         } else {
                             format!("{n} significant regression(s)")
                         }
-                    );
+                    ));
                 }
                 record.comparison = Some(c);
             }
         } else if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "[{:5.1}s] compare: no baseline yet (this run becomes one if it passes)",
                 events.t0.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
 
@@ -260,11 +249,11 @@ pub fn run(args: AuditArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             h.set_baseline(id)?;
         }
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "[{:5.1}s] stored run #{id} in {}",
                 events.t0.elapsed().as_secs_f64(),
                 h.path().display()
-            );
+            ));
         }
     }
 

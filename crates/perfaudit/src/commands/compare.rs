@@ -17,7 +17,7 @@ use std::path::PathBuf;
 #[command(
     after_help = "Exit: 0 no significant regression, 1 a metric regressed, 2 unknown run or (--strict-env) different environments."
 )]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// The base run: an id, `last`, `last~N` or `baseline`.
     #[arg(value_name = "BASE")]
     pub base: RunRef,
@@ -60,7 +60,7 @@ pub struct CompareArgs {
     pub format: Option<CompareFormat>,
 }
 
-pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let (path, settings) = locate_history(args.dir.as_deref(), args.history.as_deref())?;
     let project = settings.as_ref().map(|s| s.project.clone());
@@ -95,12 +95,12 @@ pub fn run(args: CompareArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             );
         }
         if !out.quiet {
-            eprintln!(
+            out.note(format!(
                 "perfaudit: WARNING: runs #{} and #{} were measured in different environments; differences may come from the machine, not the code:\n  {}",
                 base.id,
                 head.id,
                 doc.environment_differences.join("\n  ")
-            );
+            ));
         }
     }
     let options = CompareOptions {

@@ -4,7 +4,6 @@ use crate::cli::format_parser;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget};
 use perfaudit_bench::{profile_imports, ImportsSpec};
 use perfaudit_report::style::Style;
 use perfaudit_report::ImportsFormat;
@@ -15,7 +14,7 @@ use std::time::Duration;
 /// time, module count, top modules by self and cumulative time, the slowest branch, and the
 /// application / third-party / stdlib split.
 #[derive(Debug, Args)]
-pub struct ImportsArgs {
+pub(crate) struct ImportsArgs {
     /// The dotted module to import (`app`, `app.main`).
     #[arg(value_name = "MODULE")]
     pub module: String,
@@ -45,7 +44,7 @@ pub struct ImportsArgs {
     pub format: Option<ImportsFormat>,
 }
 
-pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     if args.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
@@ -64,15 +63,13 @@ pub fn run(args: ImportsArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         cwd: args.directory.clone(),
         env: Vec::new(),
     };
-    let spinner = out.progress.then(|| {
-        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let spinner = out.spinner("{spinner} {msg}", Duration::from_millis(120));
+    if let Some(pb) = &spinner {
         pb.set_message(format!(
             "importing {} in {} fresh {} processes",
             args.module, args.runs, args.python
         ));
-        pb.enable_steady_tick(Duration::from_millis(120));
-        pb
-    });
+    }
     let result = profile_imports(&spec);
     if let Some(pb) = spinner {
         pb.finish_and_clear();

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
                   timeout, tls, malformed, http2, io) and HTTP 4xx/5xx responses.\n\
                   Exit 1 when a threshold is breached, 2 when the run cannot start or the target is unreachable."
 )]
-pub struct LoadArgs {
+pub(crate) struct LoadArgs {
     #[command(subcommand)]
     pub merge: Option<LoadCommand>,
 
@@ -31,7 +31,7 @@ pub struct LoadArgs {
 
 /// The options of a load run (boxed: the command enum stays small).
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Target URL (http:// or https://). With --scenario, the base URL of its endpoints.
     pub url: Option<String>,
 
@@ -114,14 +114,14 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LoadCommand {
+pub(crate) enum LoadCommand {
     /// Merge JSON results of runs made at the same time from several machines (exact: HDR
     /// histograms add bucket by bucket); thresholds of the first are checked again.
     Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// JSON results of `perfaudit load --format json`.
     #[arg(required = true, num_args = 2.., value_name = "RESULT.json")]
     pub files: Vec<PathBuf>,
@@ -131,7 +131,7 @@ pub struct MergeArgs {
     pub format: Option<LoadFormat>,
 }
 
-pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     if let Some(LoadCommand::Merge(m)) = args.merge {
         let format = out.format(m.format)?;
         return merge(&m, format, out);
@@ -170,7 +170,7 @@ pub fn run(args: LoadArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
                     .as_ref()
                     .map(|e| format!(" [{e}]"))
                     .unwrap_or_default();
-                eprintln!("perfaudit: threshold breached: {}{scope}", t.expr);
+                out.note(format!("perfaudit: threshold breached: {}{scope}", t.expr));
             }
         }
         return Ok(Status::Failure);
@@ -253,7 +253,19 @@ fn settings(args: &RunArgs) -> anyhow::Result<(Scenario, PathBuf)> {
 
 fn merge(m: &MergeArgs, format: LoadFormat, out: &OutputPolicy) -> anyhow::Result<Status> {
     let mut runs = Vec::new();
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
     for path in &m.files {
+        // The same file twice would count every request twice.
+        if let Ok(real) = std::fs::canonicalize(path) {
+            if let Some((_, first)) = seen.iter().find(|(r, _)| *r == real) {
+                anyhow::bail!(
+                    "{} is given twice (also as {}): each shard's result is merged once",
+                    path.display(),
+                    first.display()
+                );
+            }
+            seen.push((real, path));
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let run: LoadResult = serde_json::from_str(&text)
@@ -268,7 +280,15 @@ fn merge(m: &MergeArgs, format: LoadFormat, out: &OutputPolicy) -> anyhow::Resul
         }
         runs.push(run);
     }
-    let merged = perfaudit_load::merge_results(&runs)?;
+    let merged = perfaudit_load::merge_results(&runs).map_err(|e| {
+        let names: Vec<String> = m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("run {} = {}", i + 1, p.display()))
+            .collect();
+        anyhow::anyhow!("cannot merge: {e} ({})", names.join(", "))
+    })?;
     render(&merged, format, out)?;
     Ok(if merged.passed {
         Status::Success

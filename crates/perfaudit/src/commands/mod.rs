@@ -1,22 +1,22 @@
 //! One file per subcommand: turn arguments into settings, call the engine, hand the result to
 //! the renderers, decide the exit status.
 
-pub mod audit;
-pub mod bench;
-pub mod compare;
-pub mod imports;
-pub mod load;
-pub mod monitor;
-pub mod profile;
-pub mod report;
-pub mod rule;
-pub mod scan;
+pub(crate) mod audit;
+pub(crate) mod bench;
+pub(crate) mod compare;
+pub(crate) mod imports;
+pub(crate) mod load;
+pub(crate) mod monitor;
+pub(crate) mod profile;
+pub(crate) mod report;
+pub(crate) mod rule;
+pub(crate) mod scan;
 
 use crate::cli::Command;
 use crate::exit::Status;
 use crate::output::OutputPolicy;
 
-pub fn run(command: Command, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(command: Command, out: &OutputPolicy) -> anyhow::Result<Status> {
     match command {
         Command::Scan(args) => scan::run(args, out),
         Command::Rule(args) => rule::run(args, out),

@@ -38,7 +38,7 @@ use std::time::Duration;
   Examples: --alert 'cpu>80%' --alert 'rss>500MB for 5s' --alert 'fds>1000' --alert 'mem>85%'\n\n\
 --format csv writes the samples kept."
 )]
-pub struct MonitorArgs {
+pub(crate) struct MonitorArgs {
     /// Watch this existing process and all its descendants.
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,
@@ -96,7 +96,7 @@ pub struct MonitorArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SamplesFormat {
+pub(crate) enum SamplesFormat {
     Jsonl,
     Csv,
 }
@@ -163,7 +163,7 @@ impl SampleSink {
     }
 }
 
-pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let target = match (args.pid, args.command.is_empty()) {
         (Some(_), false) => anyhow::bail!("give either --pid or a command after `--`, not both"),
@@ -217,15 +217,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         ),
     };
 
-    let progress = out.progress.then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        pb.enable_steady_tick(Duration::from_millis(200));
-        pb
-    });
+    let progress = out.spinner("{spinner} {msg}", Duration::from_millis(200));
 
     let sink_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let mut spec = MonitorSpec::new(target);
@@ -272,10 +264,7 @@ pub fn run(args: MonitorArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             "perfaudit: monitoring {what} every {}{listen}; Ctrl-C to stop",
             perfaudit_model::units::fmt_duration_setting(args.interval)
         );
-        match &progress {
-            Some(pb) => pb.println(msg),
-            None => eprintln!("{msg}"),
-        }
+        out.note_above(progress.as_ref(), msg);
     }
     let report = loop {
         if handle.is_finished() {
@@ -337,11 +326,7 @@ fn observer(
         }
         if !quiet {
             for w in live.new_warnings {
-                let msg = format!("perfaudit: warning: {w}");
-                match &progress {
-                    Some(pb) => pb.println(msg),
-                    None => eprintln!("{msg}"),
-                }
+                crate::output::note_above(progress.as_ref(), format!("perfaudit: warning: {w}"));
             }
         }
         if let Some(pb) = &progress {

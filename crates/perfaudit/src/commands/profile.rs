@@ -30,40 +30,40 @@ use std::time::Duration;
     after_help = "Examples:\n  perfaudit profile --pid 4242 --duration 30s --format html -o flame.html\n  \
 perfaudit profile --format collapsed -- python3 app.py | inferno-flamegraph > flame.svg"
 )]
-pub struct ProfileArgs {
+pub(crate) struct ProfileArgs {
     /// Profile this running process (and its children).
     #[arg(long, value_name = "PID")]
-    pub pid: Option<u32>,
+    pub(crate) pid: Option<u32>,
 
     /// Samples per second.
     #[arg(long, default_value_t = 100, value_name = "HZ")]
-    pub rate: u32,
+    pub(crate) rate: u32,
 
     /// Stop after this long (default: until the target exits or Ctrl-C).
     #[arg(long, value_parser = duration_arg)]
-    pub duration: Option<Duration>,
+    pub(crate) duration: Option<Duration>,
 
     /// Follow child processes (gunicorn/uvicorn workers, multiprocessing): on by default;
     /// `--subprocesses=false` profiles the one process.
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true",
           value_name = "BOOL", action = clap::ArgAction::Set)]
-    pub subprocesses: bool,
+    pub(crate) subprocesses: bool,
 
     /// Include native (C/C++) frames (needs a perfaudit built with the `native` feature).
     #[arg(long)]
-    pub native: bool,
+    pub(crate) native: bool,
 
     /// Count idle threads too (waiting on I/O, locks, sleep); by default only running ones.
     #[arg(long)]
-    pub idle: bool,
+    pub(crate) idle: bool,
 
     /// Output format.
     #[arg(long, value_name = "FORMAT", value_parser = format_parser::<ProfileFormat>())]
-    pub format: Option<ProfileFormat>,
+    pub(crate) format: Option<ProfileFormat>,
 
     /// The command to spawn and profile, after `--`.
     #[arg(last = true, value_name = "CMD")]
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
@@ -162,7 +162,7 @@ impl AsFdOwned for std::io::Stderr {
     }
 }
 
-pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     if !(1..=1000).contains(&args.rate) {
         anyhow::bail!(
@@ -208,8 +208,8 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             anyhow::bail!("{e}{extra}");
         }
     };
-    if !out.quiet {
-        eprintln!(
+    {
+        out.note(format!(
             "perfaudit: profiling pid {pid} (Python {}{}) at {} Hz{}; Ctrl-C to stop",
             session.python_version,
             if args.subprocesses {
@@ -221,7 +221,7 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
             args.duration
                 .map(|d| format!(" for {:.1}s", d.as_secs_f64()))
                 .unwrap_or_default()
-        );
+        ));
     }
     let profile = session.wait(&|| INTERRUPTED.load(Ordering::SeqCst));
     let exit_code = spawned.as_mut().and_then(Spawned::stop);
@@ -244,11 +244,11 @@ pub fn run(args: ProfileArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     };
     let style = Style::new(out.color);
     out.emit(|w| perfaudit_report::render::profile(w, &doc, format, style))?;
-    if !out.quiet && doc.profile.samples == 0 {
-        eprintln!(
+    if doc.profile.samples == 0 {
+        out.note(format!(
             "perfaudit: no running thread was sampled ({} idle samples); --idle counts waiting threads",
             doc.profile.idle_samples
-        );
+        ));
     }
     Ok(Status::Success)
 }

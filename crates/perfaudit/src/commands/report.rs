@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(after_help = list_formats_help())]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The run: an id, `last`, `last~N` or `baseline` [default: last].
     #[arg(value_name = "RUN", conflicts_with = "last")]
     pub run: Option<RunRef>,
@@ -55,7 +55,7 @@ fn list_formats_help() -> String {
     )
 }
 
-pub fn run(args: ReportArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: ReportArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let (path, settings) = locate_history(args.dir.as_deref(), args.history.as_deref())?;
     let project = settings.as_ref().map(|s| s.project.clone());
     let mut h = History::open_existing(&path)?;

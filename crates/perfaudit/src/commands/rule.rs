@@ -11,7 +11,7 @@ use perfaudit_report::RulesFormat;
 use perfaudit_scan::rules::codes::{self, RuleMeta, RULES};
 
 #[derive(Debug, Args)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// A rule code (`PA301`) to explain, or a prefix (`PA3`) to list a group. Without it, every
     /// rule is listed (code, name, group, default severity).
     #[arg(value_name = "CODE")]
@@ -26,7 +26,7 @@ pub struct RuleArgs {
     pub format: Option<RulesFormat>,
 }
 
-pub fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: RuleArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let selected: Vec<&'static RuleMeta> = match &args.code {
         None => RULES.iter().collect(),

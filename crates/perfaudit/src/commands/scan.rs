@@ -22,7 +22,7 @@ use perfaudit_scan::{config, CliOverrides, Progress, ScanSettings};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Directory (or single file) to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
@@ -70,7 +70,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
+pub(crate) fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
     let format = out.format(args.format)?;
     let loaded = if args.isolated {
         None
@@ -94,16 +94,13 @@ pub fn run(args: ScanArgs, out: &OutputPolicy) -> anyhow::Result<Status> {
         anyhow::bail!("{}: no such file or directory", args.path.display());
     }
 
-    let bar = out.progress.then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {wide_bar} {pos}/{len}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
+    let bar = out.spinner(
+        "{spinner} {msg} {wide_bar} {pos}/{len}",
+        std::time::Duration::from_millis(100),
+    );
+    if let Some(pb) = &bar {
         pb.set_message("walking");
-        pb.enable_steady_tick(std::time::Duration::from_millis(100));
-        pb
-    });
+    }
     let progress = |p: Progress| {
         if let Some(pb) = &bar {
             match p {
@@ -144,7 +141,7 @@ fn rule_descriptors() -> Vec<RuleDescriptor> {
 }
 
 /// The exit status of a scan (see the module doc).
-pub fn status(report: &ScanReport, fail_on: Severity, exit_zero: bool) -> Status {
+pub(crate) fn status(report: &ScanReport, fail_on: Severity, exit_zero: bool) -> Status {
     if report
         .diagnostics
         .iter()

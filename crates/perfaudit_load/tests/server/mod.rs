@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 /// What the server does with one request.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     /// Answer with this status and body after `delay`.
     Respond {
         status: u16,
@@ -29,7 +29,7 @@ pub enum Action {
     Stall,
 }
 
-pub fn ok() -> Action {
+pub(crate) fn ok() -> Action {
     Action::Respond {
         status: 200,
         body: "hello",
@@ -40,16 +40,16 @@ pub fn ok() -> Action {
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
-pub type Handler = Arc<dyn Fn(u64, &Seen) -> Action + Send + Sync>;
+pub(crate) type Handler = Arc<dyn Fn(u64, &Seen) -> Action + Send + Sync>;
 
-pub struct Server {
+pub(crate) struct Server {
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
     pub connections: Arc<AtomicU64>,
@@ -69,26 +69,26 @@ impl Drop for Server {
 }
 
 impl Server {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
-    pub fn https_url(&self, path: &str) -> String {
+    pub(crate) fn https_url(&self, path: &str) -> String {
         format!("https://localhost:{}{}", self.addr.port(), path)
     }
 
     /// An HTTP/1.1 server.
-    pub fn http1(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
+    pub(crate) fn http1(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
         Self::start(Arc::new(handler), Proto::H1, None)
     }
 
     /// An HTTP/2 (prior knowledge, h2c) server.
-    pub fn http2(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
+    pub(crate) fn http2(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
         Self::start(Arc::new(handler), Proto::H2, None)
     }
 
     /// A TLS server (self-signed for `localhost`), HTTP/1.1 or HTTP/2 by ALPN.
-    pub fn tls(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
+    pub(crate) fn tls(handler: impl Fn(u64, &Seen) -> Action + Send + Sync + 'static) -> Server {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(

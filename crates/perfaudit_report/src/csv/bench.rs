@@ -97,6 +97,6 @@ mod tests {
         let mut out = Vec::new();
         crate::markdown::bench::render(&mut out, &doc).unwrap();
         let md = String::from_utf8(out).unwrap();
-        assert!(md.contains("| cat x \\| grep &lt;b&gt; | 1.5 ± 0.5 | 1.0 | 2.0 | 1.00 | 0.2 | 0.1 | 4.0 KiB | 2 |"), "{md}");
+        assert!(md.contains("| cat x \\| grep &lt;b&gt; | 1.5 ± 0.5 | 1.0 | 2.0 | 1.00 | 0.2 | 0.1 | 4.00 KiB | 2 |"), "{md}");
     }
 }

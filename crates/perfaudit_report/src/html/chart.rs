@@ -79,15 +79,7 @@ fn pct_x(p: f64) -> f64 {
     (1.0 / (1.0 - p)).log10()
 }
 
-pub fn fmt_plain(v: f64) -> String {
-    if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
+pub use perfaudit_model::units::fmt_plain;
 
 impl LineChart<'_> {
     pub fn render(&self, out: &mut String) {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 fn fmt_count(v: f64) -> String {
-    format!("{v:.0}")
+    perfaudit_model::units::fmt_count(v.max(0.0).round() as u64)
 }
 
 pub fn write(w: &mut dyn Write, doc: &ScanReport) -> io::Result<()> {

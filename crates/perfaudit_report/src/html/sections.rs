@@ -9,41 +9,7 @@ use perfaudit_model::run::{
 };
 use std::fmt::Write as _;
 
-pub fn fmt_us(us: f64) -> String {
-    if us >= 1e6 {
-        format!("{:.2}s", us / 1e6)
-    } else if us >= 1e3 {
-        format!("{:.1}ms", us / 1e3)
-    } else {
-        format!("{us:.0}us")
-    }
-}
-
-pub fn fmt_s(s: f64) -> String {
-    fmt_us(s * 1e6)
-}
-
-pub fn fmt_bytes(b: f64) -> String {
-    let mib = b / (1024.0 * 1024.0);
-    if mib >= 1024.0 {
-        format!("{:.2} GiB", mib / 1024.0)
-    } else if mib >= 1.0 {
-        format!("{mib:.1} MiB")
-    } else {
-        format!("{:.0} KiB", b / 1024.0)
-    }
-}
-
-/// A value in a metric's unit.
-pub fn fmt_value(v: f64, unit: &str) -> String {
-    match unit {
-        "ms" => fmt_us(v * 1e3),
-        "bytes" => fmt_bytes(v),
-        "%" => format!("{v:.2}%"),
-        "req/s" => format!("{v:.1}/s"),
-        _ => fmt_plain(v),
-    }
-}
+pub use perfaudit_model::units::{fmt_bytes, fmt_secs as fmt_s, fmt_us, fmt_value};
 
 fn fmt_ms_tick(ms: f64) -> String {
     fmt_us(ms * 1e3)

@@ -5,9 +5,9 @@ use perfaudit_model::run::*;
 use perfaudit_model::Severity;
 use std::collections::BTreeMap;
 
-pub const EVIL: &str = "<script>alert('x')</script>|`**";
+pub(crate) const EVIL: &str = "<script>alert('x')</script>|`**";
 
-pub fn sample_run() -> RunRecord {
+pub(crate) fn sample_run() -> RunRecord {
     let mut metrics = BTreeMap::new();
     let mut m = |n: &str, v: f64, unit: &str| {
         metrics.insert(
@@ -255,7 +255,7 @@ pub fn sample_run() -> RunRecord {
 }
 
 /// A profile whose function and file names carry markup.
-pub fn sample_profile() -> perfaudit_model::profile::ProfileReport {
+pub(crate) fn sample_profile() -> perfaudit_model::profile::ProfileReport {
     use perfaudit_model::profile::*;
     let frame = |name: &str, file: &str, line: u32| Frame {
         name: name.into(),

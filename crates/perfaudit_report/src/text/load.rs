@@ -5,29 +5,7 @@ use perfaudit_model::histogram::LatencySummary;
 use perfaudit_model::load::{LoadResult, ThresholdResult};
 use std::io::{self, Write};
 
-/// A latency in µs, human-sized: `850us`, `12.3ms`, `1.24s`.
-pub fn fmt_us(us: f64) -> String {
-    if us < 1000.0 {
-        format!("{us:.0}us")
-    } else if us < 1_000_000.0 {
-        format!("{:.2}ms", us / 1e3)
-    } else {
-        format!("{:.2}s", us / 1e6)
-    }
-}
-
-/// A count with thousands separators.
-pub fn fmt_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use perfaudit_model::units::{fmt_count, fmt_us};
 
 pub use crate::units::bytes as fmt_bytes;
 

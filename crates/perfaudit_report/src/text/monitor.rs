@@ -4,19 +4,7 @@ use crate::style::Style;
 use perfaudit_model::monitor::{LeakVerdict, MonitorReport, Sample, Stat};
 use std::io::{self, Write};
 
-/// Human-readable bytes (binary units): `512 B`, `1.5 KiB`, `120.3 MiB`, `2.00 GiB`.
-pub fn bytes(v: f64) -> String {
-    let a = v.abs();
-    if a < 1024.0 {
-        format!("{v:.0} B")
-    } else if a < 1024.0 * 1024.0 {
-        format!("{:.1} KiB", v / 1024.0)
-    } else if a < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MiB", v / 1048576.0)
-    } else {
-        format!("{:.2} GiB", v / 1073741824.0)
-    }
-}
+pub use perfaudit_model::units::fmt_bytes as bytes;
 
 /// A value in an alert's unit.
 pub fn in_unit(v: f64, unit: &str) -> String {
@@ -314,11 +302,11 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(bytes(512.0), "512 B");
-        assert_eq!(bytes(1536.0), "1.5 KiB");
-        assert_eq!(bytes(200.0 * 1048576.0), "200.0 MiB");
+        assert_eq!(bytes(1536.0), "1.50 KiB");
+        assert_eq!(bytes(200.0 * 1048576.0), "200 MiB");
         assert_eq!(bytes(3.0 * 1073741824.0), "3.00 GiB");
         assert_eq!(in_unit(85.25, "%"), "85.2%");
-        assert_eq!(slope("rss_bytes", Some(-1048576.0)), "-1.0 MiB/min");
+        assert_eq!(slope("rss_bytes", Some(-1048576.0)), "-1.00 MiB/min");
         assert_eq!(slope("fds", Some(3.0)), "+3.00/min");
         assert_eq!(p_value(Some(0.0001234)), "1.2e-4");
         assert_eq!(p_value(Some(0.5)), "0.500");

@@ -7,18 +7,7 @@ use perfaudit_model::scan::ScanReport;
 use perfaudit_model::Severity;
 use std::io::{self, Write};
 
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use perfaudit_model::units::fmt_count as thousands;
 
 pub use crate::units::bytes as human_bytes;
 
@@ -249,7 +238,7 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(human_bytes(10), "10 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1536), "1.50 KiB");
         assert_eq!(clean("a\x1b[31mb"), "a?[31mb");
     }
 }

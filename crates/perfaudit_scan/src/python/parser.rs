@@ -155,9 +155,21 @@ fn nesting_estimate(tokens: &[ruff_python_ast::token::Token]) -> (usize, TextSiz
     let mut blocks = 0usize;
     let mut max = 0usize;
     let mut at = TextSize::default();
+    let mut prev = TokenKind::Newline;
     for t in tokens {
-        match t.kind() {
-            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => chains.push(0),
+        let kind = t.kind();
+        match kind {
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => {
+                // A call or subscript of what came before (`f()()`, `a[0][0]`, `await a()()`)
+                // wraps it: one more level of the enclosing chain, which outlives the brackets.
+                if is_trailer_base(prev) {
+                    if let Some(top) = chains.last_mut() {
+                        *top += 1;
+                        sum += 1;
+                    }
+                }
+                chains.push(0);
+            }
             TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace if chains.len() > 1 => {
                 sum -= chains.pop().unwrap_or(0);
             }
@@ -199,8 +211,29 @@ fn nesting_estimate(tokens: &[ruff_python_ast::token::Token]) -> (usize, TextSiz
             max = depth;
             at = t.start();
         }
+        prev = kind;
     }
     (max, at)
+}
+
+/// Whether a `(` or `[` after a token of this kind is a call or subscript of it.
+fn is_trailer_base(k: TokenKind) -> bool {
+    matches!(
+        k,
+        TokenKind::Name
+            | TokenKind::Rpar
+            | TokenKind::Rsqb
+            | TokenKind::Rbrace
+            | TokenKind::String
+            | TokenKind::FStringEnd
+            | TokenKind::TStringEnd
+            | TokenKind::Int
+            | TokenKind::Float
+            | TokenKind::Complex
+            | TokenKind::None
+            | TokenKind::True
+            | TokenKind::False
+    )
 }
 
 /// Parse `source` as a single Python expression (a string annotation such as `"Optional[Foo]"`).
@@ -375,6 +408,22 @@ mod tests {
         );
         let brackets = format!("x = {}{}\n", "[".repeat(60_000), "]".repeat(60_000));
         assert!(parse_module(&brackets).err().expect("refused").too_deep);
+        // Postfix chains nest too (issue 21: an 80 KB `x = f()()()...` overflowed the stack):
+        // calls, subscripts, slices, awaited calls, chains inside f-strings.
+        for src in [
+            format!("x = f{}\n", "()".repeat(40_000)),
+            format!("x = a{}\n", "[0]".repeat(30_000)),
+            format!("x = a{}\n", "[1:2]".repeat(30_000)),
+            format!("async def g():\n    x = await a{}\n", "()".repeat(30_000)),
+            format!("x = f\"{{a{}}}\"\n", "()".repeat(30_000)),
+            format!("x = a{}\n", "().b[0]".repeat(15_000)),
+        ] {
+            let err = parse_module(&src).err().expect("refused");
+            assert!(err.too_deep, "{}", err.message);
+        }
+        // ... while wide calls and subscripts of data do not.
+        let wide = format!("x = f({})\n", vec!["a[0]"; 20_000].join(", "));
+        assert!(parse_module(&wide).is_ok());
         // A syntax error is still a syntax error.
         assert!(!parse_module("x = (\n").err().unwrap().too_deep);
         // Deep but under the limit: parsed.
