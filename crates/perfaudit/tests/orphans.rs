@@ -105,6 +105,7 @@ env = {{ PIDFILE = "{pidfile}", WORKERS = "3", DAEMON = "{daemon}" }}
 ready_url = "/"
 ready_timeout = "60s"
 stop_timeout = "2s"
+cold_starts = 1
 
 [[load]]
 url = "/"
